@@ -1,0 +1,1 @@
+"""Candor: mandatory AI upskilling without surveillance."""
