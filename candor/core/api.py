@@ -15,7 +15,6 @@ api = NinjaAPI(
         "CSRF token). Errors come as {\"detail\": …}; validation errors list each failing field."
     ),
     auth=SessionAuth(),
-    csrf=True,
     urls_namespace="api",
 )
 

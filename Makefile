@@ -1,0 +1,63 @@
+# Candor: `make run` serves the demo on SQLite; `make test` runs the whole suite.
+# Both set everything up first (venv, Python and npm packages, front-end build, grader runtime).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PORT
+
+.PHONY: run test test-fast lint bench setup assets demo clean help
+
+help:
+	@echo "make run     set up and serve the demo on http://127.0.0.1:$(PORT) (SQLite under var/)"
+	@echo "make test    set up and run the whole test suite (add DATABASE_URL=postgresql://… for PostgreSQL)"
+	@echo "make lint    ruff and mypy"
+	@echo "make bench   run the benchmarks in bench/ (results: docs/benchmarks.md)"
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+candor/static/dist/.built: node_modules/.installed frontend/*.js frontend/build.mjs
+	node frontend/build.mjs
+	touch $@
+
+.venv-grader/.installed: requirements-grader.txt scripts/setup-grader-runtime.sh
+	bash scripts/setup-grader-runtime.sh
+	touch $@
+
+setup: $(VENV)/.installed candor/static/dist/.built .venv-grader/.installed
+
+assets: candor/static/dist/.built
+
+demo: setup
+	CANDOR_ENV=demo $(PY) -m candor.cli migrate --no-input -v 0
+	CANDOR_ENV=demo $(PY) -m candor.cli content-import content/ --no-run --quiet
+	CANDOR_ENV=demo $(PY) -m candor.cli demo-load
+
+run: demo
+	@echo "Serving Candor on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
+	CANDOR_ENV=demo $(VENV)/bin/gunicorn candor.wsgi --bind 127.0.0.1:$(PORT) \
+		--workers 2 --threads 4 --access-logfile - --log-level warning
+
+test: setup
+	CANDOR_ENV=test $(PY) -m pytest -q $(PYTEST_ARGS)
+	node --test frontend/tests/
+	$(MAKE) lint
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check candor bench tests
+	$(VENV)/bin/mypy candor
+
+bench: setup
+	for script in bench/*_bench.py; do CANDOR_ENV=test $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf candor/static/dist node_modules/.installed $(VENV)/.installed
