@@ -145,7 +145,9 @@ TEMPLATES = [
 def _database_from_url(url: str) -> dict[str, object]:
     parsed = urlparse(url)
     if parsed.scheme not in {"postgres", "postgresql"}:
-        raise ImproperlyConfigured("DATABASE_URL must be a postgresql:// URL (or unset for SQLite).")
+        raise ImproperlyConfigured(
+            "DATABASE_URL must be a postgresql:// URL (or unset for SQLite)."
+        )
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": unquote(parsed.path.lstrip("/")),
@@ -175,6 +177,13 @@ else:
             },
         }
     }
+
+# --- vault (issue 4): the key store is a second database, never the main one -----------
+from candor.vault.conf import KEYSTORE_ROUTER, keystore_database  # noqa: E402
+
+DATABASES["keystore"] = keystore_database(VAR_DIR, LOCAL)
+DATABASE_ROUTERS = [KEYSTORE_ROUTER]
+# --- end vault ---------------------------------------------------------------------------
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

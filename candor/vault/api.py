@@ -1,0 +1,247 @@
+"""The vault's public API. Everything else in ``candor`` goes through these functions.
+
+    key_version, blob = seal(owner, period, table, row_id, plaintext)
+    plaintext = open(owner, period, table, row_id, key_version, blob)
+    results = open_many(table, rows)          # per-row value or error, never an exception
+    erase_owner(owner)                         # log, then crypto-shred, then delete rows
+    replay_erasures()                          # after restoring the key store
+    shred_owner(owner) / shred_period(period)  # the bare key destruction
+    rotate_kek() / retire_kek(version)
+    pseudonym(purpose, subject_id)
+    purge_expired()
+
+``owner`` is a pseudonym (``pseudonym("signals", str(user.pk))``), never a user id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django.db import transaction
+from django.utils import timezone
+
+from candor.vault import envelope, keystore
+from candor.vault.errors import CiphertextCorrupted, InvalidInput, VaultError
+from candor.vault.events import emit
+from candor.vault.keystore import RotationReport, check_owner, reset, shred_owner, shred_period
+from candor.vault.retention import period_for, purge_expired
+
+__all__ = [
+    "OpenResult",
+    "RotationReport",
+    "erase_owner",
+    "open",
+    "open_many",
+    "period_for",
+    "pseudonym",
+    "purge_expired",
+    "replay_erasures",
+    "reset",
+    "retire_kek",
+    "rotate_kek",
+    "seal",
+    "shred_owner",
+    "shred_period",
+]
+
+class RowLike(Protocol):
+    owner: str
+    period: str
+    pk: Any
+    key_version: int
+    blob: Any
+
+
+def _check_ids(table: str, row_id: object) -> str:
+    if not isinstance(table, str) or not table:
+        raise InvalidInput("a sealed value needs its table name")
+    rid = "" if row_id is None else str(row_id)
+    if not rid:
+        raise InvalidInput("a sealed value needs its row id before it is sealed", table=table)
+    return rid
+
+
+def pseudonym(purpose: str, subject_id: str) -> str:
+    """Keyed-HMAC pseudonym of ``subject_id`` for ``purpose`` (one key per purpose)."""
+    return keystore.pseudonymiser()(purpose, subject_id)
+
+
+def seal(
+    owner: str, period: str, table: str, row_id: object, plaintext: bytes, *, schema: int = 1
+) -> tuple[int, bytes]:
+    """Encrypt ``plaintext`` for one row; return ``(key_version, blob)`` to store with it."""
+    rid = _check_ids(table, row_id)
+    if not isinstance(plaintext, bytes | bytearray):
+        raise InvalidInput("plaintext must be bytes", table=table, row_id=rid)
+    if not 0 <= schema <= 0xFFFF:
+        raise InvalidInput("schema version must fit in 16 bits", table=table, row_id=rid)
+    try:
+        version, aead = keystore.current_key(owner, period)
+    except VaultError as exc:
+        raise exc.for_row(table, rid) from None
+    return version, envelope.encrypt(
+        aead, version, schema, table, owner, period, rid, bytes(plaintext)
+    )
+
+
+def _open_with(
+    keys: dict[keystore.KeyRef, Any],
+    owner: str,
+    period: str,
+    table: str,
+    rid: str,
+    key_version: int,
+    blob: bytes,
+) -> bytes:
+    header = envelope.read_header(blob)
+    if header.key_version != key_version:
+        raise CiphertextCorrupted(
+            f"the blob names key version {header.key_version} but the row says {key_version}"
+        )
+    key = keys[(owner, period, key_version)]
+    if isinstance(key, VaultError):
+        raise key
+    return envelope.decrypt(key, blob, table, owner, period, rid)
+
+
+def open(  # noqa: A001 - the vault's verb; callers write vault.open(...)
+    owner: str, period: str, table: str, row_id: object, key_version: int, blob: Any
+) -> bytes:
+    """Decrypt one row's blob, or raise a ``VaultError`` naming the row and the cause."""
+    rid = _check_ids(table, row_id)
+    try:
+        data = bytes(blob) if blob is not None else b""
+        ref = (owner, period, int(key_version))
+        return _open_with(keystore.keys_for([ref]), owner, period, table, rid, ref[2], data)
+    except VaultError as exc:
+        raise exc.for_row(table, rid) from None
+
+
+@dataclass(frozen=True)
+class OpenResult:
+    row_id: str
+    value: bytes | None = None
+    error: VaultError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def open_many(table: str, rows: Iterable[RowLike]) -> list[OpenResult]:
+    """Open many rows with one key-store query; a bad row yields its error, not an exception.
+
+    Rows are anything with ``owner``, ``period``, ``pk``, ``key_version`` and ``blob``.
+    """
+    rows = list(rows)
+    results: list[OpenResult] = []
+    try:
+        keys = keystore.keys_for(
+            (r.owner, r.period, int(r.key_version)) for r in rows if r.key_version is not None
+        )
+    except VaultError as exc:  # the KEK itself is unavailable: every row says so
+        return [OpenResult(str(r.pk), error=exc.for_row(table, r.pk)) for r in rows]
+    for row in rows:
+        rid = str(row.pk)
+        try:
+            if row.key_version is None or row.blob is None:
+                raise CiphertextCorrupted("the row has no key version or no blob")
+            value = _open_with(
+                keys, row.owner, row.period, table, rid, int(row.key_version), bytes(row.blob)
+            )
+        except VaultError as exc:
+            results.append(OpenResult(rid, error=exc.for_row(table, rid)))
+        else:
+            results.append(OpenResult(rid, value=value))
+    return results
+
+
+@dataclass
+class ErasureReport:
+    owner: str
+    keys_destroyed: int
+    rows_deleted: dict[str, int]
+
+
+def _delete_unreadable_rows(owner: str) -> dict[str, int]:
+    """Delete the owner's rows whose data key is gone (they can never open again)."""
+    from candor.vault.retention import sealed_models
+
+    live = keystore.live_versions(owner)
+    deleted: dict[str, int] = {}
+    for model in sealed_models():
+        manager = model._default_manager
+        doomed = [
+            pk
+            for pk, period, version in manager.filter(owner=owner).values_list(
+                "pk", "period", "key_version"
+            )
+            if (period, version) not in live
+        ]
+        count = manager.filter(pk__in=doomed).delete()[0] if doomed else 0
+        deleted[model._meta.db_table] = count
+    return deleted
+
+
+def erase_owner(owner: str) -> ErasureReport:
+    """Crypto-shred every signal of one learner, at once, and record it in the erasure log.
+
+    Order matters: the log line is committed before the keys are destroyed, so a crash in
+    between is repaired by ``replay_erasures``. Keys are destroyed immediately and cannot be
+    brought back: call this outside a longer transaction (if the caller's transaction rolled
+    back afterwards, the erasure would have happened without its log line).
+    """
+    from candor.vault.models import ErasureLog
+
+    check_owner(owner)
+    with transaction.atomic():
+        ErasureLog.objects.create(owner=owner, erased_at=timezone.now())
+    keys = shred_owner(owner)
+    rows = _delete_unreadable_rows(owner)
+    emit("erase_owner", owner=owner, keys_destroyed=keys, rows_deleted=sum(rows.values()))
+    return ErasureReport(owner, keys, rows)
+
+
+@dataclass
+class ReplayReport:
+    erasures: int
+    keys_destroyed: int
+    rows_deleted: int
+
+
+def replay_erasures(owners: Sequence[str] | None = None) -> ReplayReport:
+    """Re-apply every logged erasure: run after restoring the key store from a backup.
+
+    Only keys created up to each erasure are destroyed, so a learner who came back and
+    consented again keeps what was recorded after their erasure.
+    """
+    from candor.vault.models import ErasureLog
+
+    entries = ErasureLog.objects.order_by("erased_at", "id")
+    if owners is not None:
+        entries = entries.filter(owner__in=owners)
+    last: dict[str, Any] = {}
+    count = 0
+    for entry in entries.iterator():
+        last[entry.owner] = entry.erased_at
+        count += 1
+    keys = rows = 0
+    for owner, erased_at in last.items():
+        keys += shred_owner(owner, created_before=erased_at)
+        rows += sum(_delete_unreadable_rows(owner).values())
+    emit("replay_erasures", erasures=count, keys_destroyed=keys, rows_deleted=rows)
+    return ReplayReport(count, keys, rows)
+
+
+def rotate_kek() -> RotationReport:
+    report = keystore.rotate_kek()
+    emit("rotate_kek", kek_version=report.kek_version, rewrapped=report.rewrapped)
+    return report
+
+
+def retire_kek(version: int) -> bool:
+    removed = keystore.retire_kek(version)
+    emit("retire_kek", kek_version=version, destroyed=removed)
+    return removed

@@ -1,0 +1,1 @@
+"""The breach drill: ``candor breach-drill`` (see drill.py and docs/privacy.md)."""
