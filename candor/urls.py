@@ -5,6 +5,5 @@ from candor.core.api import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("candor.accounts.urls")),
-    path("", include("candor.catalog.urls")),
     path("", include("candor.learning.urls")),
 ]

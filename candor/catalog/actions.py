@@ -29,8 +29,9 @@ class ImportReport:
         return [f"{n:>5}  {key}" for key, n in sorted(self.counts.items())]
 
 
-def _sync(model: Any, lookup: dict[str, Any], values: dict[str, Any], what: str,
-          report: ImportReport) -> Any:
+def _sync(
+    model: Any, lookup: dict[str, Any], values: dict[str, Any], what: str, report: ImportReport
+) -> Any:
     """update_or_create that also counts whether anything actually changed."""
     obj = model.objects.filter(**lookup).first()
     if obj is None:

@@ -215,7 +215,9 @@ def _check_exercise(doc: Doc, report: _Reporter, run_reference: bool) -> None:
         report(doc.path, doc.line("explanation"), "'explanation' must be text")
     _optional_int(doc, "max_attempts", report, 0, 100)
     if not doc.body.strip():
-        report(doc.path, doc.body_line, "an exercise needs a prompt: Markdown after the front matter")
+        report(
+            doc.path, doc.body_line, "an exercise needs a prompt: Markdown after the front matter"
+        )
     grader = GRADERS[kind]
     spec = exercise_spec(meta)
     spec_errors: list[SpecError] = grader.check_spec(spec)
@@ -291,7 +293,11 @@ def _read_track(folder: Path, report: _Reporter, run_reference: bool) -> TrackSp
                 report(item_path, idoc.line("id"), "'id' must be a slug")
                 continue
             if identity in item_ids:
-                report(item_path, idoc.line("id"), f"id '{identity}' is also used by {item_ids[identity].name}")
+                report(
+                    item_path,
+                    idoc.line("id"),
+                    f"id '{identity}' is also used by {item_ids[identity].name}",
+                )
                 continue
             item_ids[identity] = item_path
             if kind == "lesson":

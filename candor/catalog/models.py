@@ -56,7 +56,9 @@ class Lesson(models.Model):
 
     class Meta:
         ordering = ["module", "order"]
-        constraints = [models.UniqueConstraint(fields=["module", "slug"], name="lesson_slug_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["module", "slug"], name="lesson_slug_unique")
+        ]
 
     def __str__(self) -> str:
         return self.title

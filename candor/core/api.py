@@ -12,7 +12,7 @@ api = NinjaAPI(
     version="1",
     description=(
         "Candor's JSON API. Every call acts as the signed-in person (session cookie and "
-        "CSRF token). Errors come as {\"detail\": …}; validation errors list each failing field."
+        'CSRF token). Errors come as {"detail": …}; validation errors list each failing field.'
     ),
     auth=SessionAuth(),
     urls_namespace="api",

@@ -65,7 +65,9 @@ def access_exercise_by_id_for(user: User, exercise_id: int) -> Exercise:
     _require_learner(user)
     exercise = (
         Exercise.objects.filter(
-            pk=exercise_id, is_retired=False, module__is_retired=False,
+            pk=exercise_id,
+            is_retired=False,
+            module__is_retired=False,
             module__track__is_retired=False,
         )
         .select_related("module__track")

@@ -68,7 +68,11 @@ def do_submit_answer(
                 or 0
             ) + 1
             attempt = Attempt.objects.create(
-                user=user, exercise=exercise, number=number, mode=mode, answer=_stored(answer),
+                user=user,
+                exercise=exercise,
+                number=number,
+                mode=mode,
+                answer=_stored(answer),
                 client_token=token,
                 status=Attempt.Status.QUEUED if grader.runs_async else Attempt.Status.GRADED,
             )
@@ -125,7 +129,9 @@ def grade_queued_attempt(attempt_id: int) -> None:
             status=Attempt.Status.ERROR,
             graded_at=timezone.now(),
             result=GradeResult(
-                correct=False, score=0.0, error_kind="internal",
+                correct=False,
+                score=0.0,
+                error_kind="internal",
                 error_message="Your answer could not be graded because of a problem on our "
                 "side. It was not counted; please try again in a minute.",
             ).to_json(),
@@ -142,7 +148,8 @@ def _record(attempt: Attempt, result: GradeResult, progress: ExerciseProgress) -
     exercise = attempt.exercise
     now = timezone.now()
     counts = attempt.mode == Attempt.Mode.SUBMIT and result.error_kind not in {
-        "sandbox_unavailable", "internal",
+        "sandbox_unavailable",
+        "internal",
     }
     attempt.status = Attempt.Status.GRADED
     attempt.correct = result.correct

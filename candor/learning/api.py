@@ -54,8 +54,13 @@ class AttemptOut(Schema):
 
 def _attempt_out(attempt: Attempt) -> AttemptOut:
     return AttemptOut(
-        id=attempt.pk, number=attempt.number, mode=attempt.mode, status=attempt.status,
-        correct=attempt.correct, score=attempt.score, result=attempt.result,
+        id=attempt.pk,
+        number=attempt.number,
+        mode=attempt.mode,
+        status=attempt.status,
+        correct=attempt.correct,
+        score=attempt.score,
+        result=attempt.result,
     )
 
 
@@ -65,8 +70,12 @@ def my_progress(request: HttpRequest) -> list[ModuleStatusOut]:
     ctx = dashboard_context(request.user)  # type: ignore[arg-type]
     return [
         ModuleStatusOut(
-            track=r["track"].slug, module=r["module"].slug, title=r["module"].title,
-            mandatory=r["mandatory"], due_on=r["due_on"], status=r["status"],
+            track=r["track"].slug,
+            module=r["module"].slug,
+            title=r["module"].title,
+            mandatory=r["mandatory"],
+            due_on=r["due_on"],
+            status=r["status"],
             percent=r["progress"].percent,
         )
         for r in ctx["rows"]
@@ -75,8 +84,15 @@ def my_progress(request: HttpRequest) -> list[ModuleStatusOut]:
 
 @router.post(
     "/exercises/{exercise_id}/attempts",
-    response={200: AttemptOut, 201: AttemptOut, 400: Error, 401: Error, 404: Error, 409: Error,
-              422: Error},
+    response={
+        200: AttemptOut,
+        201: AttemptOut,
+        400: Error,
+        401: Error,
+        404: Error,
+        409: Error,
+        422: Error,
+    },
 )
 def submit_attempt(request: HttpRequest, exercise_id: int, payload: AnswerIn) -> Any:
     """Answer an exercise. 201: a new attempt; 200: the same token was sent before (retry)."""
@@ -84,16 +100,37 @@ def submit_attempt(request: HttpRequest, exercise_id: int, payload: AnswerIn) ->
     raw: Any = payload.answer
     if exercise.kind == "code":
         if not isinstance(raw, dict) or not isinstance(raw.get("code"), str):
-            return Status(422, {"detail": [{"loc": ["body", "payload", "answer"],
-                                             "msg": "Code exercises take {\"code\": \"...\"}."}]})
+            return Status(
+                422,
+                {
+                    "detail": [
+                        {
+                            "loc": ["body", "payload", "answer"],
+                            "msg": 'Code exercises take {"code": "..."}.',
+                        }
+                    ]
+                },
+            )
         raw = {"code": raw["code"], "mode": payload.mode}
     elif isinstance(raw, dict):
-        return Status(422, {"detail": [{"loc": ["body", "payload", "answer"],
-                                         "msg": "This exercise does not take an object."}]})
+        return Status(
+            422,
+            {
+                "detail": [
+                    {
+                        "loc": ["body", "payload", "answer"],
+                        "msg": "This exercise does not take an object.",
+                    }
+                ]
+            },
+        )
     try:
         submitted = do_submit_answer(
-            request.user, exercise, raw if not isinstance(raw, (int, float)) or isinstance(raw, bool) else str(raw),  # type: ignore[arg-type]
-            payload.token, payload.mode,
+            request.user,
+            exercise,
+            raw if not isinstance(raw, (int, float)) or isinstance(raw, bool) else str(raw),  # type: ignore[arg-type]
+            payload.token,
+            payload.mode,
         )
     except AnswerError as exc:
         return Status(400, {"detail": str(exc)})

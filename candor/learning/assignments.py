@@ -53,7 +53,9 @@ def wanted_assignments(users: list[User], today: dt.date) -> dict[tuple[int, int
         "department", "track"
     )
     modules_by_track: dict[int, list[int]] = {}
-    for module_id, track_id in Module.objects.filter(is_retired=False).values_list("pk", "track_id"):
+    for module_id, track_id in Module.objects.filter(is_retired=False).values_list(
+        "pk", "track_id"
+    ):
         modules_by_track.setdefault(track_id, []).append(module_id)
     for rule in rules:
         modules = [rule.module_id] if rule.module_id else modules_by_track.get(rule.track_id, [])
@@ -97,14 +99,19 @@ def sync_assignments(users: Iterable[User] | None = None) -> dict[str, int]:
             if current is None:
                 to_create.append(
                     Assignment(
-                        user_id=key[0], module_id=key[1], rule_id=want.rule.pk,
-                        mandatory=want.mandatory, due_on=want.due_on,
+                        user_id=key[0],
+                        module_id=key[1],
+                        rule_id=want.rule.pk,
+                        mandatory=want.mandatory,
+                        due_on=want.due_on,
                     )
                 )
                 continue
             due = due_on(want.rule, want.user, timezone.localdate(current.assigned_at))
             if (current.rule_id, current.mandatory, current.due_on) != (
-                want.rule.pk, want.mandatory, due
+                want.rule.pk,
+                want.mandatory,
+                due,
             ):
                 current.rule_id = want.rule.pk
                 current.mandatory = want.mandatory

@@ -27,24 +27,37 @@ def dashboard_context(user: User, modules: list[Module] | None = None) -> dict[s
     for module in modules:
         p = progress[(user.pk, module.pk)]
         a = assignments.get(module.pk)
-        status = assignment_status(a, p, today) if a else (
-            Status.COMPLETED if p.completed_at else
-            Status.IN_PROGRESS if p.started else Status.NOT_STARTED
+        status = (
+            assignment_status(a, p, today)
+            if a
+            else (
+                Status.COMPLETED
+                if p.completed_at
+                else Status.IN_PROGRESS
+                if p.started
+                else Status.NOT_STARTED
+            )
         )
-        rows.append({
-            "module": module,
-            "track": module.track,
-            "assignment": a,
-            "mandatory": bool(a and a.mandatory),
-            "due_on": a.due_on if a else None,
-            "days_left": (a.due_on - today).days if a and a.due_on else None,
-            "progress": p,
-            "status": status,
-            "status_label": Status.LABELS[status],
-        })
+        rows.append(
+            {
+                "module": module,
+                "track": module.track,
+                "assignment": a,
+                "mandatory": bool(a and a.mandatory),
+                "due_on": a.due_on if a else None,
+                "days_left": (a.due_on - today).days if a and a.due_on else None,
+                "progress": p,
+                "status": status,
+                "status_label": Status.LABELS[status],
+            }
+        )
     mandatory = sorted(
         (r for r in rows if r["mandatory"]),
-        key=lambda r: (r["status"] == Status.COMPLETED, r["due_on"] or today.max, r["module"].order),
+        key=lambda r: (
+            r["status"] == Status.COMPLETED,
+            r["due_on"] or today.max,
+            r["module"].order,
+        ),
     )
     optional = [r for r in rows if not r["mandatory"]]
     assigned_tracks = {r["track"].pk for r in rows}
@@ -72,17 +85,28 @@ def module_context(user: User, module: Module) -> dict[str, Any]:
     }
     items: list[dict[str, Any]] = []
     for lesson in lessons:
-        items.append({"kind": "lesson", "obj": lesson, "order": lesson.order, "done": lesson.pk in read,
-                      "url_name": "learning:lesson"})
+        items.append(
+            {
+                "kind": "lesson",
+                "obj": lesson,
+                "order": lesson.order,
+                "done": lesson.pk in read,
+                "url_name": "learning:lesson",
+            }
+        )
     for exercise in exercises:
         state = states.get(exercise.pk)
-        items.append({
-            "kind": "exercise", "obj": exercise, "order": exercise.order,
-            "done": bool(state and state.done),
-            "passed": bool(state and state.passed_at),
-            "tried": bool(state and state.submissions),
-            "url_name": "learning:exercise",
-        })
+        items.append(
+            {
+                "kind": "exercise",
+                "obj": exercise,
+                "order": exercise.order,
+                "done": bool(state and state.done),
+                "passed": bool(state and state.passed_at),
+                "tried": bool(state and state.submissions),
+                "url_name": "learning:exercise",
+            }
+        )
     items.sort(key=lambda item: (item["order"], item["kind"]))
     progress = progress_for([user.pk], [module.pk])[(user.pk, module.pk)]
     assignment = Assignment.objects.filter(user=user, module=module).first()

@@ -116,8 +116,9 @@ def _person(email: str, name: str, dept: Department, joined: dt.date) -> tuple[U
     user = User.objects.filter(email=email).first()
     if user is not None:
         return user, False
-    user = User.objects.create_user(email, DEMO_PASSWORD, full_name=name, department=dept,
-                                    joined_on=joined)
+    user = User.objects.create_user(
+        email, DEMO_PASSWORD, full_name=name, department=dept, joined_on=joined
+    )
     return user, True
 
 
@@ -126,12 +127,17 @@ def _demo_rules(depts: dict[str, Department]) -> None:
         track = Track.objects.filter(slug=track_slug, is_retired=False).first()
         if track is None:
             continue
-        audience = AssignmentRule.Audience.DEPARTMENT if dept_slug else AssignmentRule.Audience.EVERYONE
+        audience = (
+            AssignmentRule.Audience.DEPARTMENT if dept_slug else AssignmentRule.Audience.EVERYONE
+        )
         AssignmentRule.objects.get_or_create(
             track=track,
             module=None,
             audience=audience,
             department=depts[dept_slug] if dept_slug else None,
-            defaults={"mandatory": True, "due_days": days,
-                      "relative_to": AssignmentRule.RelativeTo.ASSIGNED},
+            defaults={
+                "mandatory": True,
+                "due_days": days,
+                "relative_to": AssignmentRule.RelativeTo.ASSIGNED,
+            },
         )

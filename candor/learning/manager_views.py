@@ -32,17 +32,21 @@ def team_rows(manager: User) -> list[dict[str, Any]]:
     progress = progress_for([u.pk for u in reports], {a.module_id for a in assignments})
     today = timezone.localdate()
     rows = []
-    for a in sorted(assignments, key=lambda a: (a.user.full_name, a.module.track.order, a.module.order)):
+    for a in sorted(
+        assignments, key=lambda a: (a.user.full_name, a.module.track.order, a.module.order)
+    ):
         p = progress[(a.user_id, a.module_id)]
         status = assignment_status(a, p, today)
-        rows.append({
-            "person": a.user.full_name,
-            "track": a.module.track.title,
-            "module": a.module.title,
-            "due_on": a.due_on,
-            "status": status,
-            "completed_on": timezone.localdate(p.completed_at) if p.completed_at else None,
-        })
+        rows.append(
+            {
+                "person": a.user.full_name,
+                "track": a.module.track.title,
+                "module": a.module.title,
+                "due_on": a.due_on,
+                "status": status,
+                "completed_on": timezone.localdate(p.completed_at) if p.completed_at else None,
+            }
+        )
     return rows
 
 
@@ -63,5 +67,5 @@ def team(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "learning/team.html",
-        {"people": people, "counts": counts, "labels": Status.LABELS, "total": len(rows)},
+        {"people": people, "counts": counts, "labels": Status.LABELS, "total": len(rows), "nav": "team"},
     )

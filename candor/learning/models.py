@@ -27,7 +27,11 @@ class AssignmentRule(models.Model):
 
     track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="rules")
     module = models.ForeignKey(
-        Module, null=True, blank=True, on_delete=models.PROTECT, related_name="rules",
+        Module,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rules",
         help_text="Empty: every module of the track.",
     )
     audience = models.CharField(max_length=16, choices=Audience.choices)
@@ -35,7 +39,10 @@ class AssignmentRule(models.Model):
     include_subdepartments = models.BooleanField(default=True)
     role = models.CharField(max_length=32, blank=True)
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="personal_rules",
     )
     mandatory = models.BooleanField(default=True)
@@ -65,9 +72,7 @@ class Assignment(models.Model):
     assigned_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "module"], name="assignment_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "module"], name="assignment_unique")]
 
 
 class LessonView(models.Model):

@@ -43,7 +43,9 @@ def module_sizes(module_ids: Iterable[int]) -> dict[int, int]:
     return {m.pk: m.n_lessons + m.n_exercises for m in rows}
 
 
-def progress_for(user_ids: Iterable[int], module_ids: Iterable[int]) -> dict[tuple[int, int], ModuleProgress]:
+def progress_for(
+    user_ids: Iterable[int], module_ids: Iterable[int]
+) -> dict[tuple[int, int], ModuleProgress]:
     """Progress of every (user, module) pair asked for, in five queries whatever the size."""
     users = list(user_ids)
     modules = list(module_ids)

@@ -27,7 +27,7 @@ from candor.learning.models import Attempt, ExerciseProgress
 def dashboard(request: HttpRequest) -> HttpResponse:
     if not request.user.has_role("learner"):  # type: ignore[union-attr]
         return render(request, "learning/no_learning.html")
-    return render(request, "learning/dashboard.html", dashboard_context(request.user))  # type: ignore[arg-type]
+    return render(request, "learning/dashboard.html", {**dashboard_context(request.user), "nav": "dashboard"})  # type: ignore[arg-type]
 
 
 @login_required
@@ -35,7 +35,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def catalogue(request: HttpRequest) -> HttpResponse:
     access._require_learner(request.user)  # type: ignore[arg-type]
     tracks = Track.objects.filter(is_retired=False).prefetch_related("modules")
-    return render(request, "learning/catalogue.html", {"tracks": tracks})
+    return render(request, "learning/catalogue.html", {"tracks": tracks, "nav": "catalogue"})
 
 
 @login_required
@@ -153,9 +153,7 @@ def exercise_page(request: HttpRequest, track: str, module: str, exercise: str) 
         return _exercise_page(request, obj, None, str(exc), 400, draft=draft)
     if not submitted.created:
         messages.info(request, "You already sent this answer; here is its result.")
-    url = reverse(
-        "learning:exercise", args=[obj.module.track.slug, obj.module.slug, obj.slug]
-    )
+    url = reverse("learning:exercise", args=[obj.module.track.slug, obj.module.slug, obj.slug])
     return redirect(f"{url}?attempt={submitted.attempt.number}#result")
 
 
@@ -170,6 +168,10 @@ def attempt_status(request: HttpRequest, attempt_id: int) -> HttpResponse:
             status=Attempt.Status.QUEUED, created_at__lt=attempt.created_at
         ).count()
     return JsonResponse(
-        {"status": attempt.status, "label": attempt.get_status_display(), "ahead": ahead,
-         "done": attempt.status in {Attempt.Status.GRADED, Attempt.Status.ERROR}}
+        {
+            "status": attempt.status,
+            "label": attempt.get_status_display(),
+            "ahead": ahead,
+            "done": attempt.status in {Attempt.Status.GRADED, Attempt.Status.ERROR},
+        }
     )

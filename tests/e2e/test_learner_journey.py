@@ -23,7 +23,9 @@ def _progress(page: Page) -> int:
 def _answer(page: Page, base: str, slug: str, fill: Any) -> None:
     page.goto(f"{base}{MODULE}exercises/{slug}/")
     fill(page)
-    page.get_by_role("button", name="Check answer").or_(page.get_by_role("button", name="Try again")).click()
+    page.get_by_role("button", name="Check answer").or_(
+        page.get_by_role("button", name="Try again")
+    ).click()
     page.wait_for_load_state()
 
 
@@ -46,18 +48,43 @@ def test_lena_learns_and_maya_sees_completion(
     assert after_lesson > 0
 
     steps = [
-        ("single-choice", lambda p: p.get_by_label("Your manager, so they can help you improve.").check(),
-         lambda p: p.get_by_label("Nobody but you; your manager sees only which modules you completed.").check()),
-        ("multiple-choice", lambda p: p.get_by_label("Ranking learners by typing speed.").check(),
-         lambda p: (p.get_by_label("Offering you a hint when you seem stuck.").check(),
-                    p.get_by_label("Showing authors which exercises are too hard, in anonymous statistics.").check())),
-        ("numeric", lambda p: p.get_by_label("Your answer").fill("7"),
-         lambda p: p.get_by_label("Your answer").fill("6")),
-        ("short-text", lambda p: p.get_by_label("Your answer").fill("on"),
-         lambda p: p.get_by_label("Your answer").fill("Off")),
-        ("rubric", lambda p: p.get_by_label("Your answer").fill("Please help me with this exercise, I need the answer."),
-         lambda p: p.get_by_label("Your answer").fill(
-             "I tried the hint and re-read the lesson twice, but I am stuck on what the question means.")),
+        (
+            "single-choice",
+            lambda p: p.get_by_label("Your manager, so they can help you improve.").check(),
+            lambda p: p.get_by_label(
+                "Nobody but you; your manager sees only which modules you completed."
+            ).check(),
+        ),
+        (
+            "multiple-choice",
+            lambda p: p.get_by_label("Ranking learners by typing speed.").check(),
+            lambda p: (
+                p.get_by_label("Offering you a hint when you seem stuck.").check(),
+                p.get_by_label(
+                    "Showing authors which exercises are too hard, in anonymous statistics."
+                ).check(),
+            ),
+        ),
+        (
+            "numeric",
+            lambda p: p.get_by_label("Your answer").fill("7"),
+            lambda p: p.get_by_label("Your answer").fill("6"),
+        ),
+        (
+            "short-text",
+            lambda p: p.get_by_label("Your answer").fill("on"),
+            lambda p: p.get_by_label("Your answer").fill("Off"),
+        ),
+        (
+            "rubric",
+            lambda p: p.get_by_label("Your answer").fill(
+                "Please help me with this exercise, I need the answer."
+            ),
+            lambda p: p.get_by_label("Your answer").fill(
+                "I tried the hint and re-read the lesson twice, "
+                "but I am stuck on what the question means."
+            ),
+        ),
     ]
     previous = after_lesson
     for slug, wrong, right in steps:

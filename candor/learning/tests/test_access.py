@@ -35,7 +35,9 @@ PAGES = [
 
 
 @pytest.mark.parametrize("name,args", PAGES)
-def test_anonymous_visitors_are_sent_to_sign_in(client: Any, course: Any, name: str, args: list[str]) -> None:
+def test_anonymous_visitors_are_sent_to_sign_in(
+    client: Any, course: Any, name: str, args: list[str]
+) -> None:
     response = client.get(reverse(name, args=args))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
@@ -73,9 +75,10 @@ def test_retired_and_unknown_content_is_not_found(assigned: Any, client_for: Any
     Exercise.objects.filter(pk=ex.pk).update(is_retired=True)
     assert lena.get(_url(ex)).status_code == 404
     assert lena.get(reverse("learning:track", args=["no-such-track"])).status_code == 404
-    assert lena.get(
-        reverse("learning:module", args=["test-track", "no-such-module"])
-    ).status_code == 404
+    assert (
+        lena.get(reverse("learning:module", args=["test-track", "no-such-module"])).status_code
+        == 404
+    )
 
 
 def test_team_page_refuses_everyone_but_managers(assigned: Any, client_for: Any) -> None:

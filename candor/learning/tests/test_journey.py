@@ -22,8 +22,10 @@ WRONG_RIGHT = {
     "short-text": ({"answer": "on"}, {"answer": "  OFF "}),
     "rubric": (
         {"answer": "Help please, this is hard and I need an answer quickly from you."},
-        {"answer": "I tried the hint and re-read the lesson, but I am stuck on what the "
-                   "tolerance means for the numeric answer."},
+        {
+            "answer": "I tried the hint and re-read the lesson, but I am stuck on what the "
+            "tolerance means for the numeric answer."
+        },
     ),
 }
 
@@ -33,16 +35,16 @@ def _post(client: Any, ex: Exercise, data: dict[str, Any]) -> Any:
     return client.post(url, {**data, "token": str(uuid.uuid4())})
 
 
-def test_each_kind_wrong_then_right_moves_progress_to_completion(assigned: Any, client_for: Any) -> None:
+def test_each_kind_wrong_then_right_moves_progress_to_completion(
+    assigned: Any, client_for: Any
+) -> None:
     lena = assigned.lena
     client = client_for(lena)
     module = Module.objects.get(slug="how-candor-works")
     assert progress_for([lena.pk], [module.pk])[(lena.pk, module.pk)].percent == 0
 
     lesson = Lesson.objects.get(module=module)
-    page = client.get(
-        reverse("learning:lesson", args=["test-track", module.slug, lesson.slug])
-    )
+    page = client.get(reverse("learning:lesson", args=["test-track", module.slug, lesson.slug]))
     assert page.status_code == 200 and "What your manager sees" in page.content.decode()
     before = progress_for([lena.pk], [module.pk])[(lena.pk, module.pk)].percent
     assert before > 0
@@ -100,7 +102,9 @@ def test_double_submit_with_the_same_token_counts_once(assigned: Any, client_for
         ({"token": "00000000-0000-4000-8000-000000000004", "answer": "nan"}, "number"),
     ],
 )
-def test_bad_form_input_is_a_clear_400(assigned: Any, client_for: Any, data: dict[str, str], message: str) -> None:
+def test_bad_form_input_is_a_clear_400(
+    assigned: Any, client_for: Any, data: dict[str, str], message: str
+) -> None:
     client = client_for(assigned.lena)
     ex = Exercise.objects.select_related("module__track").get(slug="numeric")
     url = reverse("learning:exercise", args=["test-track", ex.module.slug, ex.slug])
@@ -110,7 +114,9 @@ def test_bad_form_input_is_a_clear_400(assigned: Any, client_for: Any, data: dic
     assert Attempt.objects.count() == 0
 
 
-def test_limited_attempts_reveal_the_answer_and_count_as_done(assigned: Any, client_for: Any) -> None:
+def test_limited_attempts_reveal_the_answer_and_count_as_done(
+    assigned: Any, client_for: Any
+) -> None:
     ex = Exercise.objects.select_related("module__track").get(slug="short-text")
     Exercise.objects.filter(pk=ex.pk).update(max_attempts=2)
     client = client_for(assigned.lena)
@@ -145,10 +151,17 @@ def test_api_submit_is_idempotent_and_validated(assigned: Any, client_for: Any) 
     assert bad.status_code == 422 and "token" in str(bad.json()["detail"])
     broken = client.post(url, "{not json", content_type="application/json")
     assert 400 <= broken.status_code < 500
-    out_of_range = client.post(url, {"answer": 42, "token": str(uuid.uuid4())},
-                               content_type="application/json")
+    out_of_range = client.post(
+        url, {"answer": 42, "token": str(uuid.uuid4())}, content_type="application/json"
+    )
     assert out_of_range.status_code == 400
-    assert client.post("/api/v1/exercises/999999/attempts", {"answer": 1, "token": token},
-                       content_type="application/json").status_code == 404
+    assert (
+        client.post(
+            "/api/v1/exercises/999999/attempts",
+            {"answer": 1, "token": token},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
     progress = client.get("/api/v1/me/progress").json()
     assert {row["module"] for row in progress} == {"how-candor-works"}

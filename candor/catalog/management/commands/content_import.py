@@ -31,8 +31,11 @@ class Command(BaseCommand):
                 self.stderr.write(str(error))
             raise CommandError(f"{len(tree.errors)} error(s); nothing imported.")
         bar = tqdm(
-            total=len(tree.tracks), desc="Importing tracks", unit="track",
-            disable=options["quiet"], file=self.stderr,
+            total=len(tree.tracks),
+            desc="Importing tracks",
+            unit="track",
+            disable=options["quiet"],
+            file=self.stderr,
         )
         report = do_import_content(tree, progress=lambda _slug: bar.update(1))
         bar.close()
