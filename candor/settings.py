@@ -56,7 +56,7 @@ def envlist(name: str, default: list[str]) -> list[str]:
 
 VAR_DIR = Path(os.environ.get("CANDOR_VAR_DIR", str(BASE_DIR / "var"))).resolve()
 if LOCAL:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 
 def _local_secret_key() -> str:
@@ -213,6 +213,7 @@ AXES_FAILURE_LIMIT = envint("CANDOR_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "candor.accounts.forms.axes_username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
 AXES_ENABLED = envbool("CANDOR_LOGIN_THROTTLING", default=True)
