@@ -46,6 +46,7 @@ __all__ = [
     "shred_period",
 ]
 
+
 class RowLike(Protocol):
     owner: str
     period: str

@@ -90,9 +90,7 @@ def encrypt(
     return header + nonce + aead.encrypt(nonce, plaintext, aad)
 
 
-def decrypt(
-    aead: AESGCM, blob: bytes, table: str, owner: str, period: str, row_id: str
-) -> bytes:
+def decrypt(aead: AESGCM, blob: bytes, table: str, owner: str, period: str, row_id: str) -> bytes:
     header = blob[:HEADER_BYTES]
     nonce = blob[HEADER_BYTES : HEADER_BYTES + NONCE_BYTES]
     aad = associated_data(header, table, owner, period, row_id)

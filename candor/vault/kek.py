@@ -191,8 +191,10 @@ class FileProvider(_LocalProvider):
     def _parse(self, text: str) -> tuple[dict[int, bytes], int]:
         try:
             doc = json.loads(text)
-            keys = {int(v): _decode_key(k, f"{self.describe()} version {v}") for v, k in
-                    doc["keys"].items()}
+            keys = {
+                int(v): _decode_key(k, f"{self.describe()} version {v}")
+                for v, k in doc["keys"].items()
+            }
             current = int(doc["current"])
         except (ValueError, KeyError, TypeError, AttributeError):
             raise KEKUnavailable(f"{self.describe()} is not a valid KEK file") from None
@@ -337,7 +339,9 @@ class AwsKmsProvider(KEKProvider):
                 raise WrongKEK(
                     f"KMS refused to unwrap the data key with KEK version {version} ({code})"
                 ) from None
-            raise KEKUnavailable(f"KMS {operation} failed for KEK version {version}: {code}") from None
+            raise KEKUnavailable(
+                f"KMS {operation} failed for KEK version {version}: {code}"
+            ) from None
         except BotoCoreError as exc:
             raise KEKUnavailable(f"cannot reach {self.describe()}: {exc}") from None
 

@@ -144,7 +144,9 @@ def _check(name: str, fingerprint: str, error: type[VaultError], what: str) -> N
     """Record a key's fingerprint on first use; refuse a different key afterwards."""
     try:
         with transaction.atomic(using=KEYSTORE_ALIAS):
-            stored, _ = KeyCheck.objects.get_or_create(name=name, defaults={"fingerprint": fingerprint})
+            stored, _ = KeyCheck.objects.get_or_create(
+                name=name, defaults={"fingerprint": fingerprint}
+            )
     except IntegrityError:  # another process recorded it first
         stored = KeyCheck.objects.get(name=name)
     if not hmac.compare_digest(stored.fingerprint, fingerprint):
@@ -158,8 +160,12 @@ def verify_kek(version: int) -> None:
     st = state()
     if version in st.verified_keks:
         return
-    _check(f"kek:v{version}", st.provider.fingerprint(version), WrongKEK,
-           f"KEK version {version} from {st.provider.describe()}")
+    _check(
+        f"kek:v{version}",
+        st.provider.fingerprint(version),
+        WrongKEK,
+        f"KEK version {version} from {st.provider.describe()}",
+    )
     st.verified_keks.add(version)
 
 
@@ -169,8 +175,12 @@ def pseudonymiser() -> Pseudonymiser:
         secret = load_secret(
             st.conf, may_create=lambda: not KeyCheck.objects.filter(name="pseudonym").exists()
         )
-        _check("pseudonym", secret_fingerprint(secret), PseudonymSecretUnavailable,
-               "the pseudonym secret")
+        _check(
+            "pseudonym",
+            secret_fingerprint(secret),
+            PseudonymSecretUnavailable,
+            "the pseudonym secret",
+        )
         st.pseudonymiser = Pseudonymiser(secret)
     return st.pseudonymiser
 
@@ -342,7 +352,7 @@ def rotate_kek(batch: int = 500) -> RotationReport:
             for dk in chunk:
                 context = _context(dk.owner, dk.period, dk.version)
                 verify_kek(dk.kek_version)
-                plaintext = st.provider.unwrap(bytes(dk.wrapped), dk.kek_version, context)
+                plaintext = st.provider.unwrap(bytes(dk.wrapped or b""), dk.kek_version, context)
                 dk.wrapped = st.provider.wrap(plaintext, target, context)
                 dk.kek_version = target
                 dk.save(update_fields=["wrapped", "kek_version"])

@@ -37,7 +37,9 @@ def secret_fingerprint(secret: bytes) -> str:
 def load_secret(conf: VaultSettings, may_create: Callable[[], bool]) -> bytes:
     if conf.pseudonym_secret:
         if len(conf.pseudonym_secret) < 32:
-            raise PseudonymSecretUnavailable("CANDOR_PSEUDONYM_SECRET must be at least 32 characters")
+            raise PseudonymSecretUnavailable(
+                "CANDOR_PSEUDONYM_SECRET must be at least 32 characters"
+            )
         return conf.pseudonym_secret.encode()
     path = conf.pseudonym_file
     if not path.exists():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
+import contextlib
 import json
 import re
 import zlib
@@ -54,6 +54,7 @@ _BASE64_RE = re.compile(r"[A-Za-z0-9+/=_\-]{24,}")
 _SIGNAL_KEY_RE = re.compile(
     r"[\"']?\b(" + "|".join(sorted(SIGNAL_FIELDS)) + r")\b[\"']?\s*[:=]\s*[\"']?-?\d"
 )
+_MAX_INFLATED = 1 << 20
 _DATETIME_RE = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d")
 
 
@@ -86,10 +87,8 @@ def signal_keys_in_text(text: str) -> set[str]:
     keys: set[str] = set()
     stripped = text.strip()
     if stripped[:1] in "{[":
-        try:
+        with contextlib.suppress(ValueError):
             _json_keys(json.loads(stripped), keys)
-        except ValueError:
-            pass
     keys |= {m.group(1) for m in _SIGNAL_KEY_RE.finditer(lowered)}
     found = keys & SIGNAL_FIELDS
     return found if signal_columns(sorted(found)) else set()
@@ -130,11 +129,10 @@ def decodings(data: bytes) -> list[str]:
     """Every way an attacker would try to read a binary value: as text, unzipped, unbased."""
     out: list[str] = []
     candidates = [data]
-    for unpack in (zlib.decompress, gzip.decompress):
-        try:
-            candidates.append(unpack(data))
-        except (zlib.error, OSError, EOFError, ValueError):
-            pass
+    for wbits in (zlib.MAX_WBITS, 16 + zlib.MAX_WBITS):  # zlib, gzip
+        with contextlib.suppress(zlib.error):
+            # Bounded: a value that inflates without end is not worth reading whole.
+            candidates.append(zlib.decompressobj(wbits).decompress(data, _MAX_INFLATED))
     for candidate in candidates:
         if printable_ratio(candidate) > 0.9:
             out.append(candidate.decode("utf-8", "replace"))

@@ -157,8 +157,8 @@ def _scan(d: TableData) -> TableReport:
     for i, column in enumerate(d.columns):
         values = d.values(i)
         emails = sum(1 for v in values if isinstance(v, str) and cl.EMAIL_RE.search(v))
-        if values and cl.PERSON_COLUMNS.match(column.name.lower()) or emails:
-            report.personal[column.name] = len(values) if not emails else emails
+        if emails or (values and cl.PERSON_COLUMNS.match(column.name.lower())):
+            report.personal[column.name] = emails or len(values)
         if column.name in signal_cols and values:
             report.readable_signals[column.name] = len(values)
             report.signal_fields.add(column.name.lower())
@@ -280,14 +280,16 @@ def _derived_pseudonym_links(d: TableData, identifiers: dict[str, str]) -> list[
         values = {str(v) for v in d.values(i)}
         for length in {len(v) for v in values}:
             if length not in by_length:
-                by_length[length] = {k[:length]: how for k, how in identifiers.items()
-                                     if len(k) >= length and (length >= 16 or len(k) == length)}
+                by_length[length] = {
+                    k[:length]: how
+                    for k, how in identifiers.items()
+                    if len(k) >= length and (length >= 16 or len(k) == length)
+                }
         hits = {v: by_length[len(v)][v] for v in values if v in by_length[len(v)]}
         if hits:
             how = sorted(set(hits.values()))[0]
             links.append(
-                f"{len(hits)} value(s) of {d.columns[i].name} are computable without a key "
-                f"({how})"
+                f"{len(hits)} value(s) of {d.columns[i].name} are computable without a key ({how})"
             )
     return links
 
@@ -432,8 +434,9 @@ def render_text(report: DrillReport) -> str:
             lines.append(f"    sealed, unreadable without the KEK: {cols}")
         if t.readable_signals:
             cols = ", ".join(f"{c} ({n})" for c, n in sorted(t.readable_signals.items()))
-            lines.append(f"    READABLE SIGNAL VALUES: {cols}; fields: "
-                         f"{', '.join(sorted(t.signal_fields))}")
+            lines.append(
+                f"    READABLE SIGNAL VALUES: {cols}; fields: {', '.join(sorted(t.signal_fields))}"
+            )
         elif t.signal_bearing:
             lines.append("    readable signal values: none")
         for link in t.links:

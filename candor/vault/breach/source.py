@@ -128,7 +128,8 @@ class PostgresSource(Source):
             for r in self._rows(
                 "SELECT kcu.column_name FROM information_schema.table_constraints tc "
                 "JOIN information_schema.key_column_usage kcu "
-                "ON tc.constraint_name = kcu.constraint_name AND tc.table_schema = kcu.table_schema "
+                "ON tc.constraint_name = kcu.constraint_name "
+                "AND tc.table_schema = kcu.table_schema "
                 "WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = %s "
                 "AND tc.table_name = %s",
                 schema,
@@ -204,7 +205,7 @@ def default_target() -> str:
     from django.conf import settings
 
     db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
+    if str(db["ENGINE"]).endswith("sqlite3"):
         return str(db["NAME"])
     user = quote(str(db.get("USER") or ""))
     password = quote(str(db.get("PASSWORD") or ""))

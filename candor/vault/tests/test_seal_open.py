@@ -53,8 +53,9 @@ def test_a_moved_ciphertext_does_not_open(change: dict[str, object]) -> None:
         vault.seal(owner, period, TABLE, uuid.uuid4(), b"x")  # the target keys exist
     args = {"owner": row.owner, "period": row.period, "table": TABLE, "row_id": row.pk} | change
     with pytest.raises(VaultError) as caught:
-        vault.open(args["owner"], args["period"], args["table"], args["row_id"],
-                   row.key_version, row.blob)
+        vault.open(
+            args["owner"], args["period"], args["table"], args["row_id"], row.key_version, row.blob
+        )
     assert isinstance(caught.value, CiphertextCorrupted)
     assert str(args["row_id"]) in str(caught.value) and str(args["table"]) in str(caught.value)
 
@@ -134,18 +135,28 @@ def test_bad_arguments_are_refused_before_sealing() -> None:
 owners = st.text(alphabet="abcdef0123456789", min_size=1, max_size=32)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-          HealthCheck.function_scoped_fixture])
-@given(owner=owners, row_id=st.integers(min_value=1), plaintext=st.binary(max_size=2000),
-       schema=st.integers(min_value=0, max_value=0xFFFF))
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    owner=owners,
+    row_id=st.integers(min_value=1),
+    plaintext=st.binary(max_size=2000),
+    schema=st.integers(min_value=0, max_value=0xFFFF),
+)
 def test_property_round_trip(owner: str, row_id: int, plaintext: bytes, schema: int) -> None:
     version, blob = vault.seal(owner, "2026-11", "t", row_id, plaintext, schema=schema)
     assert vault.open(owner, "2026-11", "t", row_id, version, blob) == plaintext
     assert envelope.read_header(blob).schema == schema
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-          HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(plaintext=st.binary(max_size=500), data=st.data())
 def test_property_any_single_byte_change_or_truncation_is_rejected(
     plaintext: bytes, data: st.DataObject
@@ -170,13 +181,18 @@ def test_nonces_never_repeat_over_a_million_seals() -> None:
     assert len(seen) == count
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-          HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(owners, st.sampled_from(["2026-10", "2026-11"])), min_size=1,
-                max_size=20))
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(st.tuples(owners, st.sampled_from(["2026-10", "2026-11"])), min_size=1, max_size=20)
+)
 def test_property_nonces_are_distinct_across_owners_and_periods(
-    pairs: list[tuple[str, str]]
+    pairs: list[tuple[str, str]],
 ) -> None:
-    nonces = [envelope.nonce_of(vault.seal(o, p, "t", i, b"s")[1]) for i, (o, p) in
-              enumerate(pairs * 50)]
+    nonces = [
+        envelope.nonce_of(vault.seal(o, p, "t", i, b"s")[1]) for i, (o, p) in enumerate(pairs * 50)
+    ]
     assert len(set(nonces)) == len(nonces)

@@ -14,8 +14,9 @@ from candor.vault.breach.source import default_target, open_source
 
 class Command(BaseCommand):
     help = (
-        "Read a copy of the database as an attacker without the KEK or the pseudonym secret "
-        "would, and report table by table: personal plaintext, readable signal values "
+        "Show what a copy of the database reveals without the keys (exit 1 if signals leak).\n"
+        "Reads a copy of the database as an attacker without the KEK or the pseudonym secret "
+        "would, and reports table by table: personal plaintext, readable signal values "
         "(expected: none) and links from signal rows to people (expected: none). "
         "Exit status 1 if any signal value or link is readable."
     )

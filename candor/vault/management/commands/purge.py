@@ -15,7 +15,8 @@ from candor.vault.retention import plan, purge_expired, retention_days
 
 class Command(BaseCommand):
     help = (
-        "Destroy the data keys of expired retention periods, then delete their signal rows, "
+        "Enforce signal retention: destroy expired periods' keys, delete their rows.\n"
+        "Destroys the data keys of expired retention periods, then deletes their signal rows, "
         "and report what was removed. Safe to run again: a second run removes nothing. "
         "Schedule it daily (cron or a systemd timer; see docs/privacy.md)."
     )
@@ -42,7 +43,9 @@ class Command(BaseCommand):
             try:
                 now = datetime.fromisoformat(options["now"])
             except ValueError as exc:
-                raise CommandError(f"--now must be an ISO date-time, not {options['now']!r}") from exc
+                raise CommandError(
+                    f"--now must be an ISO date-time, not {options['now']!r}"
+                ) from exc
             if timezone.is_naive(now):
                 now = timezone.make_aware(now, timezone.get_fixed_timezone(0))
         days = options["retention_days"] or retention_days()

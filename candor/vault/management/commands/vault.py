@@ -15,8 +15,10 @@ DEFAULT_PURPOSE = "signals"
 
 class Command(BaseCommand):
     help = (
-        "Key operations: status, replay-erasures (after restoring the key store), rotate-kek, "
-        "retire-kek, shred-owner. Run 'candor vault SUBCOMMAND --help' for each."
+        "Key operations: status, replay-erasures, rotate-kek, retire-kek, shred-owner.\n"
+        "replay-erasures is for after a restore of the key store; rotate-kek and retire-kek "
+        "change KEK versions; shred-owner erases one learner. 'candor vault SUBCOMMAND --help' "
+        "explains each."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -63,8 +65,10 @@ class Command(BaseCommand):
         st = keystore.state()
         usage = keystore.kek_usage()
         self.stdout.write(f"KEK provider: {st.provider.describe()}")
-        self.stdout.write(f"KEK versions configured: {st.provider.versions()} "
-                          f"(current {st.provider.current_version()})")
+        self.stdout.write(
+            f"KEK versions configured: {st.provider.versions()} "
+            f"(current {st.provider.current_version()})"
+        )
         for version, count in sorted(usage.items()):
             self.stdout.write(f"  version {version}: wraps {count} data keys")
         self.stdout.write(
@@ -90,8 +94,9 @@ class Command(BaseCommand):
         )
         old = [v for v in keystore.state().provider.versions() if v != report.kek_version]
         if old:
-            self.stdout.write(f"Older versions {old} can now be retired: candor vault "
-                              "retire-kek --version N")
+            self.stdout.write(
+                f"Older versions {old} can now be retired: candor vault retire-kek --version N"
+            )
 
     def do_retire_kek(self, options: dict[str, Any]) -> None:
         version = options["version"]
