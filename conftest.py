@@ -7,6 +7,7 @@ privacy officer; adam the admin; otto a learner in another team (an outsider to 
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,28 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server + ORM in one test
 os.environ.setdefault("CANDOR_GRADING_INLINE", "1")
+# Keys (KEK file, pseudonym secret) of the test run live in a throw-away directory.
+os.environ.setdefault("CANDOR_VAULT_KEY_DIR", tempfile.mkdtemp(prefix="candor-test-keys-"))
+
+DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every database test may use the key store too (audit pseudonyms and sealing need it)."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if marker is None and not fixtures & DB_FIXTURES:
+            continue
+        if marker is not None and "databases" in marker.kwargs:
+            continue
+        transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+            fixtures & {"transactional_db", "live_server"}
+        )
+        item.add_marker(
+            pytest.mark.django_db(databases="__all__", transaction=transactional), append=False
+        )
+
 
 FIXTURE_CONTENT = Path(__file__).parent / "tests" / "fixtures" / "content"
 PASSWORD = "correct horse battery staple"
@@ -94,3 +117,27 @@ def client_for(client: Any) -> Iterator[Any]:
         return c
 
     yield make
+
+
+# Test databases are flushed between transactional tests; the audit log's append-only triggers
+# would refuse that. Tests of the triggers themselves switch the guard back on (audit_guard).
+import candor.privacy.triggers as _audit_triggers  # noqa: E402
+
+_audit_triggers.MAINTENANCE = True
+
+
+@pytest.fixture
+def audit_guard(db: Any) -> Iterator[None]:
+    from django.db import connection
+
+    _audit_triggers.MAINTENANCE = False
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET candor.audit_maintenance = 'off'")
+    try:
+        yield
+    finally:
+        _audit_triggers.MAINTENANCE = True
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET candor.audit_maintenance = 'on'")

@@ -18,12 +18,20 @@ from django.views.decorators.http import require_GET
 from candor.accounts.models import User
 from candor.learning.models import Assignment
 from candor.learning.progress import Status, assignment_status, progress_for
+from candor.privacy.access import access_personal_data
+from candor.privacy.purposes import Purpose
 
 MANAGER_FIELDS = ("person", "track", "module", "due_on", "status", "completed_on")
 
 
 def team_rows(manager: User) -> list[dict[str, Any]]:
+    """Completion of each direct report's mandatory modules; each report's read is audited
+    (purpose: compliance), so every learner can see when their manager looked."""
     reports = list(User.objects.filter(manager=manager, is_active=True).order_by("full_name"))
+    for report in reports:
+        access_personal_data(
+            manager, report, Purpose.COMPLIANCE, object_ref="learning:completion", action="read"
+        )
     assignments = list(
         Assignment.objects.filter(
             user__in=reports, mandatory=True, module__is_retired=False
@@ -67,5 +75,11 @@ def team(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "learning/team.html",
-        {"people": people, "counts": counts, "labels": Status.LABELS, "total": len(rows), "nav": "team"},
+        {
+            "people": people,
+            "counts": counts,
+            "labels": Status.LABELS,
+            "total": len(rows),
+            "nav": "team",
+        },
     )

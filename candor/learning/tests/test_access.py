@@ -116,3 +116,15 @@ def test_api_requires_sign_in(client: Any, course: Any) -> None:
         content_type="application/json",
     )
     assert response.status_code == 401
+
+
+def test_each_team_page_view_is_audited_per_report(assigned: Any, client_for: Any) -> None:
+    from candor.privacy.audit import subject_pseudonym, verify
+    from candor.privacy.models import AuditEntry
+
+    client_for(assigned.maya).get(reverse("learning:team"))
+    entries = AuditEntry.objects.filter(purpose="compliance", actor_role="manager")
+    assert {e.subject for e in entries} == {
+        subject_pseudonym(assigned.lena), subject_pseudonym(assigned.leo)
+    }
+    assert verify().ok
