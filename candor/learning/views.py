@@ -27,7 +27,8 @@ from candor.learning.models import Attempt, ExerciseProgress
 def dashboard(request: HttpRequest) -> HttpResponse:
     if not request.user.has_role("learner"):  # type: ignore[union-attr]
         return render(request, "learning/no_learning.html")
-    return render(request, "learning/dashboard.html", {**dashboard_context(request.user), "nav": "dashboard"})  # type: ignore[arg-type]
+    ctx = dashboard_context(request.user)  # type: ignore[arg-type]
+    return render(request, "learning/dashboard.html", {**ctx, "nav": "dashboard"})
 
 
 @login_required

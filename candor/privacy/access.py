@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 
 from candor.privacy.audit import record_event
-from candor.privacy.purposes import Purpose, PurposeRefused, ROLE_PURPOSES, parse_purpose
+from candor.privacy.purposes import ROLE_PURPOSES, Purpose, PurposeRefused, parse_purpose
 
 
 def access_personal_data(

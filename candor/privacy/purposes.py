@@ -22,8 +22,12 @@ class Purpose(StrEnum):
 DESCRIPTIONS: dict[Purpose, str] = {
     Purpose.LEARNER_SELF_VIEW: "You looking at your own data.",
     Purpose.LEARNER_HELP: "Offering you help (hints) while you learn, decided on your device.",
-    Purpose.COURSE_IMPROVEMENT: "Improving courses from statistics over many learners, with noise added.",
-    Purpose.COMPLIANCE: "Showing that mandatory training was completed (completion and dates only).",
+    Purpose.COURSE_IMPROVEMENT: (
+        "Improving courses from statistics over many learners, with noise added."
+    ),
+    Purpose.COMPLIANCE: (
+        "Showing that mandatory training was completed (completion and dates only)."
+    ),
     Purpose.SECURITY_AUDIT: "Investigating a security incident or checking the access log.",
     Purpose.DATA_SUBJECT_REQUEST: "Handling a request you made about your data (export, erasure).",
 }

@@ -125,6 +125,7 @@ def test_each_team_page_view_is_audited_per_report(assigned: Any, client_for: An
     client_for(assigned.maya).get(reverse("learning:team"))
     entries = AuditEntry.objects.filter(purpose="compliance", actor_role="manager")
     assert {e.subject for e in entries} == {
-        subject_pseudonym(assigned.lena), subject_pseudonym(assigned.leo)
+        subject_pseudonym(assigned.lena),
+        subject_pseudonym(assigned.leo),
     }
     assert verify().ok

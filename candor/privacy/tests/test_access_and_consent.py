@@ -13,7 +13,7 @@ from candor.privacy.audit import subject_pseudonym
 from candor.privacy.consent import NOTICE_VERSION, consent_for, do_set_consent
 from candor.privacy.models import AuditEntry, ConsentRecord
 from candor.privacy.org import SwitchRefused, do_enable_signals, signals_enabled
-from candor.privacy.purposes import DESCRIPTIONS, Purpose, PurposeRefused, ROLE_PURPOSES
+from candor.privacy.purposes import DESCRIPTIONS, ROLE_PURPOSES, Purpose, PurposeRefused
 
 pytestmark = pytest.mark.django_db
 
