@@ -54,7 +54,7 @@ test: setup
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check candor bench tests
-	$(VENV)/bin/mypy candor
+	CANDOR_ENV=test $(VENV)/bin/mypy candor
 
 bench: setup
 	for script in bench/*_bench.py; do CANDOR_ENV=test $(PY) $$script || exit 1; done

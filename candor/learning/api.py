@@ -126,9 +126,9 @@ def submit_attempt(request: HttpRequest, exercise_id: int, payload: AnswerIn) ->
         )
     try:
         submitted = do_submit_answer(
-            request.user,
+            request.user,  # type: ignore[arg-type]
             exercise,
-            raw if not isinstance(raw, (int, float)) or isinstance(raw, bool) else str(raw),  # type: ignore[arg-type]
+            raw if not isinstance(raw, (int, float)) or isinstance(raw, bool) else str(raw),
             payload.token,
             payload.mode,
         )

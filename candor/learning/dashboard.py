@@ -23,7 +23,7 @@ def dashboard_context(user: User, modules: list[Module] | None = None) -> dict[s
         modules = [a.module for a in assignments.values()]
     progress = progress_for([user.pk], [m.pk for m in modules])
     today = timezone.localdate()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for module in modules:
         p = progress[(user.pk, module.pk)]
         a = assignments.get(module.pk)

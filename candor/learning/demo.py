@@ -82,8 +82,8 @@ def load_demo_company() -> dict[str, int]:
             depts[slug] = dept
         people: dict[str, User] = {}
         joined = timezone.localdate() - dt.timedelta(days=400)
-        for local, name, dept, manager, roles in NAMED:
-            user, was_created = _person(f"{local}@demo.candor", name, depts[dept], joined)
+        for local, name, dept_slug, manager, roles in NAMED:
+            user, was_created = _person(f"{local}@demo.candor", name, depts[dept_slug], joined)
             created += was_created
             for role in roles:
                 setattr(user, f"is_{role}", True)

@@ -15,7 +15,7 @@ from candor.learning.progress import progress_for
 
 pytestmark = pytest.mark.django_db
 
-WRONG_RIGHT = {
+WRONG_RIGHT: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "single-choice": ({"answer": "0"}, {"answer": "1"}),
     "multiple-choice": ({"answer": ["0", "2"]}, {"answer": ["0", "1"]}),
     "numeric": ({"answer": "7"}, {"answer": "6"}),
