@@ -145,12 +145,3 @@ def test_content_check_command_exit_status(tree: Path, capsys: Any) -> None:
     with pytest.raises(CommandError, match="1 error"):
         call_command("content_check", str(tree), "--no-run")
     assert "07-x.md:2: 'type' must be 'lesson' or 'exercise'" in capsys.readouterr().err
-
-
-@pytest.mark.django_db
-def test_shipped_curriculum_passes_content_check_and_imports() -> None:
-    root = Path(__file__).resolve().parents[3] / "content"
-    tree = read_content(root, run_reference=False)
-    assert [str(e) for e in tree.errors] == []
-    do_import_content(tree)
-    assert Track.objects.filter(slug="getting-started").exists()

@@ -37,6 +37,20 @@ def test_curriculum_is_valid(tree) -> None:  # type: ignore[no-untyped-def]
     assert [str(e) for e in tree.errors] == []
 
 
+@pytest.mark.django_db
+def test_whole_curriculum_imports_twice_idempotently(tree) -> None:  # type: ignore[no-untyped-def]
+    from candor.catalog.actions import do_import_content
+    from candor.catalog.models import Exercise, Track
+
+    do_import_content(tree)
+    again = do_import_content(tree)
+    assert set(again.counts) <= {
+        "tracks unchanged", "modules unchanged", "lessons unchanged", "exercises unchanged",
+    }
+    assert Track.objects.filter(is_retired=False).count() == len(tree.tracks)
+    assert Exercise.objects.filter(kind="code").count() >= 8
+
+
 def test_tracks_and_modules_as_promised(tree) -> None:  # type: ignore[no-untyped-def]
     slugs = {t.slug: t for t in tree.tracks}
     assert len(slugs["ai-foundations"].modules) >= 6
