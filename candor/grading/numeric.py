@@ -67,6 +67,10 @@ def _digits(whole: str, separators: str) -> str:
     return digits
 
 
+class AmbiguousSeparator(ValueError):
+    """"1,234" is 1234 to an English reader and 1.234 to a German one: ask, don't guess."""
+
+
 def parse_number(raw: str, unit: str = "") -> Decimal:
     """The number a learner typed, or ValueError; ``unit`` may trail the number."""
     # NFKC maps full-width digits, signs and no-break spaces to ASCII; it leaves U+2212 alone.
@@ -86,6 +90,8 @@ def parse_number(raw: str, unit: str = "") -> Decimal:
     else:
         sep = "," if comma >= 0 else "."
         point = sep if mantissa.count(sep) == 1 else ""
+        if point == "," and len(mantissa) - comma - 1 == 3 and comma > 0:
+            raise AmbiguousSeparator(raw)
     whole, _, fraction = mantissa.rpartition(point) if point else (mantissa, "", "")
     grouping = " ,.".replace(point, "") if point else " ,."
     whole = _digits(whole, grouping)
@@ -131,6 +137,11 @@ class NumericGrader:
             raise AnswerError(_how(unit))
         try:
             value = float(parse_number(raw, unit))
+        except AmbiguousSeparator:
+            raise AnswerError(
+                f"Is {raw.strip()} a whole number with a thousands separator, or a decimal? "
+                "Type it without the comma (e.g. 38400) or with a decimal point (e.g. 38.4)."
+            ) from None
         except (ValueError, InvalidOperation, ArithmeticError):
             raise AnswerError(_how(unit)) from None
         if not math.isfinite(value):

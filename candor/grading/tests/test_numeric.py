@@ -37,7 +37,6 @@ FULL_WIDTH = str.maketrans("0123456789.,-", "０１２３４５６７８９．�
         ("1.234,5", 1234.5),
         ("1,234,567", 1234567.0),
         ("1.234.567", 1234567.0),
-        ("1,234", 1.234),  # a lone comma is a decimal comma
         ("12 345 678,9", 12345678.9),
         ("1e-3", 0.001),
         ("2.5E3", 2500.0),
@@ -260,7 +259,8 @@ def test_the_correct_answer_is_accepted_however_it_is_typed(
     spec = {"answer": answer}
     typed = repr(answer)
     variants = [typed, f"  {typed} ", typed.translate(FULL_WIDTH)]
-    if "e" not in typed:
+    if "e" not in typed and len(typed.partition(".")[2]) != 3:
+        # "1,875" is asked about rather than guessed (see the test below); others are read.
         variants.append(typed.replace(".", ","))
     raw = data.draw(st.sampled_from(variants))
     assert grader.grade(spec, grader.parse_answer(spec, raw)).correct, raw
@@ -283,3 +283,19 @@ def test_anything_within_the_tolerance_is_accepted(
     spec = {"answer": answer, "tolerance": tolerance}
     assert grader.check_spec(spec) == []
     assert grader.grade(spec, answer + share * tolerance).correct
+
+
+@pytest.mark.parametrize("typed", ["1,234", "38,400", "-2,500", "12,345 kg"])
+def test_a_lone_comma_before_three_digits_is_asked_about_not_guessed(typed: str) -> None:
+    from candor.grading.base import AnswerError
+    from candor.grading.numeric import NumericGrader
+
+    with pytest.raises(AnswerError, match="without the comma"):
+        NumericGrader().parse_answer({"answer": 1, "unit": "kg"}, typed)
+
+
+@pytest.mark.parametrize("typed,value", [("0,8", 0.8), ("1,25", 1.25), ("3,1416", 3.1416)])
+def test_a_decimal_comma_is_still_read(typed: str, value: float) -> None:
+    from candor.grading.numeric import NumericGrader
+
+    assert NumericGrader().parse_answer({"answer": 1}, typed) == pytest.approx(value)
