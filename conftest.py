@@ -6,7 +6,9 @@ privacy officer; adam the admin; otto a learner in another team (an outsider to 
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +19,10 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server + ORM in one test
 os.environ.setdefault("CANDOR_GRADING_INLINE", "1")
 # Keys (KEK file, pseudonym secret) of the test run live in a throw-away directory.
-os.environ.setdefault("CANDOR_VAULT_KEY_DIR", tempfile.mkdtemp(prefix="candor-test-keys-"))
+if "CANDOR_VAULT_KEY_DIR" not in os.environ:
+    _keys = tempfile.mkdtemp(prefix="candor-test-keys-")
+    os.environ["CANDOR_VAULT_KEY_DIR"] = _keys
+    atexit.register(shutil.rmtree, _keys, ignore_errors=True)
 
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
 
