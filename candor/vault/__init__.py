@@ -12,6 +12,7 @@ _API = {
     "OpenResult",
     "RotationReport",
     "erase_owner",
+    "key_version_of",
     "open",
     "open_many",
     "period_for",
@@ -22,6 +23,7 @@ _API = {
     "retire_kek",
     "rotate_kek",
     "seal",
+    "seal_many",
     "shred_owner",
     "shred_period",
 }

@@ -1,7 +1,8 @@
 """The vault's public API. Everything else in ``candor`` goes through these functions.
 
-    key_version, blob = seal(owner, period, table, row_id, plaintext)
-    plaintext = open(owner, period, table, row_id, key_version, blob)
+    blob = seal(owner, period, table, row_id, plaintext)
+    blobs = seal_many(owner, period, table, [(row_id, plaintext), ...])  # one learner's batch
+    plaintext = open(owner, period, table, row_id, blob)
     results = open_many(table, rows)          # per-row value or error, never an exception
     erase_owner(owner)                         # log, then crypto-shred, then delete rows
     replay_erasures()                          # after restoring the key store
@@ -32,6 +33,7 @@ __all__ = [
     "OpenResult",
     "RotationReport",
     "erase_owner",
+    "key_version_of",
     "open",
     "open_many",
     "period_for",
@@ -42,6 +44,7 @@ __all__ = [
     "retire_kek",
     "rotate_kek",
     "seal",
+    "seal_many",
     "shred_owner",
     "shred_period",
 ]
@@ -51,7 +54,6 @@ class RowLike(Protocol):
     owner: str
     period: str
     pk: Any
-    key_version: int
     blob: Any
 
 
@@ -71,8 +73,12 @@ def pseudonym(purpose: str, subject_id: str) -> str:
 
 def seal(
     owner: str, period: str, table: str, row_id: object, plaintext: bytes, *, schema: int = 1
-) -> tuple[int, bytes]:
-    """Encrypt ``plaintext`` for one row; return ``(key_version, blob)`` to store with it."""
+) -> bytes:
+    """Encrypt ``plaintext`` for one row; return the blob to store in it.
+
+    The blob carries the data-key version in its (authenticated) header, so the row needs no
+    column for it.
+    """
     rid = _check_ids(table, row_id)
     if not isinstance(plaintext, bytes | bytearray):
         raise InvalidInput("plaintext must be bytes", table=table, row_id=rid)
@@ -82,40 +88,62 @@ def seal(
         version, aead = keystore.current_key(owner, period)
     except VaultError as exc:
         raise exc.for_row(table, rid) from None
-    return version, envelope.encrypt(
-        aead, version, schema, table, owner, period, rid, bytes(plaintext)
-    )
+    return envelope.encrypt(aead, version, schema, table, owner, period, rid, bytes(plaintext))
 
 
-def _open_with(
-    keys: dict[keystore.KeyRef, Any],
+def seal_many(
     owner: str,
     period: str,
     table: str,
-    rid: str,
-    key_version: int,
-    blob: bytes,
-) -> bytes:
-    header = envelope.read_header(blob)
-    if header.key_version != key_version:
-        raise CiphertextCorrupted(
-            f"the blob names key version {header.key_version} but the row says {key_version}"
-        )
-    key = keys[(owner, period, key_version)]
-    if isinstance(key, VaultError):
-        raise key
-    return envelope.decrypt(key, blob, table, owner, period, rid)
+    items: Iterable[tuple[object, bytes]],
+    *,
+    schema: int = 1,
+) -> list[bytes]:
+    """``seal`` for a batch of ``(row_id, plaintext)`` of one owner and period.
+
+    The ingestion hot path (one learner's batch per request): one key look-up and one
+    associated-data prefix for the whole batch.
+    """
+    pairs: list[tuple[str, bytes]] = []
+    for row_id, plaintext in items:
+        rid = _check_ids(table, row_id)
+        if not isinstance(plaintext, bytes | bytearray):
+            raise InvalidInput("plaintext must be bytes", table=table, row_id=rid)
+        pairs.append((rid, bytes(plaintext)))
+    if not 0 <= schema <= 0xFFFF:
+        raise InvalidInput("schema version must fit in 16 bits", table=table)
+    if not pairs:
+        return []
+    try:
+        version, aead = keystore.current_key(owner, period)
+    except VaultError as exc:
+        raise exc.for_row(table, pairs[0][0]) from None
+    return envelope.encrypt_many(aead, version, schema, table, owner, period, pairs)
+
+
+def key_version_of(blob: Any) -> int:
+    """The data-key version a blob was sealed with (``CiphertextCorrupted`` if unreadable)."""
+    return envelope.read_header(_as_bytes(blob)).key_version
+
+
+def _as_bytes(blob: Any) -> bytes:
+    if blob is None:
+        raise CiphertextCorrupted("the row has no blob")
+    return bytes(blob)
 
 
 def open(  # noqa: A001 - the vault's verb; callers write vault.open(...)
-    owner: str, period: str, table: str, row_id: object, key_version: int, blob: Any
+    owner: str, period: str, table: str, row_id: object, blob: Any
 ) -> bytes:
     """Decrypt one row's blob, or raise a ``VaultError`` naming the row and the cause."""
     rid = _check_ids(table, row_id)
     try:
-        data = bytes(blob) if blob is not None else b""
-        ref = (owner, period, int(key_version))
-        return _open_with(keystore.keys_for([ref]), owner, period, table, rid, ref[2], data)
+        data = _as_bytes(blob)
+        ref = (owner, period, envelope.read_header(data).key_version)
+        key = keystore.keys_for([ref])[ref]
+        if isinstance(key, VaultError):
+            raise key
+        return envelope.decrypt(key, data, table, owner, period, rid)
     except VaultError as exc:
         raise exc.for_row(table, rid) from None
 
@@ -134,24 +162,31 @@ class OpenResult:
 def open_many(table: str, rows: Iterable[RowLike]) -> list[OpenResult]:
     """Open many rows with one key-store query; a bad row yields its error, not an exception.
 
-    Rows are anything with ``owner``, ``period``, ``pk``, ``key_version`` and ``blob``.
+    Rows are anything with ``owner``, ``period``, ``pk`` and ``blob``.
     """
-    rows = list(rows)
-    results: list[OpenResult] = []
+    parsed: list[tuple[RowLike, str, bytes | VaultError, int]] = []
+    for row in rows:
+        try:
+            data = _as_bytes(row.blob)
+            parsed.append((row, str(row.pk), data, envelope.read_header(data).key_version))
+        except VaultError as exc:
+            parsed.append((row, str(row.pk), exc, 0))
     try:
         keys = keystore.keys_for(
-            (r.owner, r.period, int(r.key_version)) for r in rows if r.key_version is not None
+            (row.owner, row.period, version) for row, _, _, version in parsed if version
         )
     except VaultError as exc:  # the KEK itself is unavailable: every row says so
-        return [OpenResult(str(r.pk), error=exc.for_row(table, r.pk)) for r in rows]
-    for row in rows:
-        rid = str(row.pk)
+        return [OpenResult(rid, error=exc.for_row(table, rid)) for _, rid, _, _ in parsed]
+    results: list[OpenResult] = []
+    for row, rid, parsed_blob, version in parsed:
         try:
-            if row.key_version is None or row.blob is None:
-                raise CiphertextCorrupted("the row has no key version or no blob")
-            value = _open_with(
-                keys, row.owner, row.period, table, rid, int(row.key_version), bytes(row.blob)
-            )
+            if isinstance(parsed_blob, VaultError):
+                raise parsed_blob
+            data = parsed_blob
+            key = keys[(row.owner, row.period, version)]
+            if isinstance(key, VaultError):
+                raise key
+            value = envelope.decrypt(key, data, table, row.owner, row.period, rid)
         except VaultError as exc:
             results.append(OpenResult(rid, error=exc.for_row(table, rid)))
         else:
@@ -176,14 +211,19 @@ def _delete_unreadable_rows(owner: str) -> dict[str, int]:
         manager = model._default_manager
         doomed = [
             pk
-            for pk, period, version in manager.filter(owner=owner).values_list(
-                "pk", "period", "key_version"
-            )
-            if (period, version) not in live
+            for pk, period, blob in manager.filter(owner=owner).values_list("pk", "period", "blob")
+            if (period, _version_or_zero(blob)) not in live
         ]
         count = manager.filter(pk__in=doomed).delete()[0] if doomed else 0
         deleted[model._meta.db_table] = count
     return deleted
+
+
+def _version_or_zero(blob: Any) -> int:
+    try:
+        return key_version_of(blob)
+    except VaultError:
+        return 0  # unreadable anyway
 
 
 def erase_owner(owner: str) -> ErasureReport:

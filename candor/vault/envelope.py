@@ -90,6 +90,32 @@ def encrypt(
     return header + nonce + aead.encrypt(nonce, plaintext, aad)
 
 
+def encrypt_many(
+    aead: AESGCM,
+    key_version: int,
+    schema: int,
+    table: str,
+    owner: str,
+    period: str,
+    items: list[tuple[str, bytes]],
+) -> list[bytes]:
+    """``encrypt`` for a batch of one owner's rows: same format, a fresh nonce per row.
+
+    The per-row work is only what differs per row; the nonces come from one ``os.urandom``
+    call (each still 96 independent random bits), which saves a system call per row.
+    """
+    header = _HEADER.pack(FORMAT_VERSION, schema, key_version)
+    prefix = _prefix(table, owner, period)
+    randomness = os.urandom(NONCE_BYTES * len(items))
+    encrypt_one = aead.encrypt
+    out = []
+    for i, (row_id, plaintext) in enumerate(items):
+        nonce = randomness[i * NONCE_BYTES : (i + 1) * NONCE_BYTES]
+        aad = b"".join((prefix, _field(row_id), header))
+        out.append(header + nonce + encrypt_one(nonce, plaintext, aad))
+    return out
+
+
 def decrypt(aead: AESGCM, blob: bytes, table: str, owner: str, period: str, row_id: str) -> bytes:
     header = blob[:HEADER_BYTES]
     nonce = blob[HEADER_BYTES : HEADER_BYTES + NONCE_BYTES]

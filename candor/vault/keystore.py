@@ -4,9 +4,9 @@ This module and ``envelope.py`` are the only code that holds a plaintext data ke
 
 The cache: sealing a signal must not cost a key-store query and a KEK unwrap per row, so
 unwrapped keys stay in this process for at most ``CANDOR_VAULT_KEY_CACHE_SECONDS`` (60 s by
-default) and at most ``CANDOR_VAULT_KEY_CACHE_SIZE`` entries (LRU). Shredding removes the keys
-from *this* process at once; another process may keep using a shredded key until its entry
-expires — that bound is documented in docs/privacy.md.
+default) and at most ``CANDOR_VAULT_KEY_CACHE_SIZE`` entries (oldest out first). Shredding
+removes the keys from *this* process at once; another process may keep using a shredded key
+until its entry expires — that bound is documented in docs/privacy.md.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import hmac
 import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,39 +53,36 @@ def check_owner(owner: str) -> None:
 
 
 class KeyCache:
-    """LRU of unwrapped keys with a time-to-live; thread-safe."""
+    """Bounded map of unwrapped keys with a time-to-live; thread-safe."""
 
     def __init__(self, size: int, ttl: float):
         self.size = size
         self.ttl = ttl
-        self._entries: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
+        self._entries: dict[tuple[Any, ...], tuple[float, Any]] = {}
         self._lock = threading.Lock()
 
     def get(self, key: tuple[Any, ...]) -> Any:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            if entry[0] < time.monotonic():
-                del self._entries[key]
-                return None
-            self._entries.move_to_end(key)
-            return entry[1]
+        # No lock on the hot path: dict.get is atomic under the GIL, and an entry that
+        # expires is simply replaced by the next put. Eviction is by insertion order.
+        entry = self._entries.get(key)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
 
     def put(self, key: tuple[Any, ...], value: Any) -> None:
         if self.ttl <= 0:
             return
         with self._lock:
+            self._entries.pop(key, None)
             self._entries[key] = (time.monotonic() + self.ttl, value)
-            self._entries.move_to_end(key)
             while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+                self._entries.pop(next(iter(self._entries)))
 
     def drop(self, owner: str | None = None, period: str | None = None) -> None:
         with self._lock:
             for key in [
                 k
-                for k in self._entries
+                for k in list(self._entries)
                 if (owner is None or k[1] == owner) and (period is None or k[2] == period)
             ]:
                 del self._entries[key]

@@ -9,12 +9,26 @@ key fingerprints.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.db import models
 
 if TYPE_CHECKING:
     from candor.vault.api import OpenResult
+
+
+_api_module: Any = None
+
+
+def _api() -> Any:
+    # api imports this module (through keystore), so it is imported on first use, once.
+    global _api_module
+    if _api_module is None:
+        from candor.vault import api
+
+        _api_module = api
+    return _api_module
 
 
 class SealedRow(models.Model):
@@ -31,7 +45,6 @@ class SealedRow(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.CharField(max_length=64, db_index=True)
     period = models.CharField(max_length=7, db_index=True)
-    key_version = models.PositiveIntegerField()
     blob = models.BinaryField()
 
     # Bump in the concrete model when the sealed payload's layout changes; each blob records
@@ -44,28 +57,40 @@ class SealedRow(models.Model):
     @classmethod
     def sealed(cls, owner: str, period: str, plaintext: bytes, **fields: Any) -> Self:
         """A new, unsaved row holding ``plaintext`` sealed for ``owner`` and ``period``."""
-        from candor.vault import api
-
-        row = cls(owner=owner, period=period, **fields)
-        row.key_version, row.blob = api.seal(
-            owner, period, cls._meta.db_table, row.pk, plaintext, schema=cls.vault_schema_version
+        row_id = fields.pop("id", None) or uuid.uuid4()  # client-chosen ids are welcome
+        blob = _api().seal(
+            owner, period, cls._meta.db_table, row_id, plaintext, schema=cls.vault_schema_version
         )
-        return row
+        # One constructor call with every field: this runs once per stored signal.
+        return cls(id=row_id, owner=owner, period=period, blob=blob, **fields)
+
+    @classmethod
+    def sealed_many(
+        cls, owner: str, period: str, plaintexts: Iterable[bytes], **fields: Any
+    ) -> list[Self]:
+        """New, unsaved rows for one owner's batch (one key look-up for all of them)."""
+        items = [(uuid.uuid4(), plaintext) for plaintext in plaintexts]
+        blobs = _api().seal_many(
+            owner, period, cls._meta.db_table, items, schema=cls.vault_schema_version
+        )
+        return [
+            cls(id=row_id, owner=owner, period=period, blob=blob, **fields)
+            for (row_id, _), blob in zip(items, blobs, strict=True)
+        ]
+
+    @property
+    def key_version(self) -> int:
+        """The data-key version, read from the blob's authenticated header."""
+        return int(_api().key_version_of(self.blob))
 
     def open_payload(self) -> bytes:
         """The plaintext, or a ``VaultError`` naming this row and the cause."""
-        from candor.vault import api
-
-        return api.open(
-            self.owner, self.period, self._meta.db_table, self.pk, self.key_version, self.blob
-        )
+        return _api().open(self.owner, self.period, self._meta.db_table, self.pk, self.blob)
 
     @classmethod
     def open_rows(cls, rows: list[Self]) -> list[OpenResult]:
         """Per-row results (value or error) for a page that lists many rows."""
-        from candor.vault import api
-
-        return api.open_many(cls._meta.db_table, rows)
+        return _api().open_many(cls._meta.db_table, rows)
 
 
 class VaultSelfTestRow(SealedRow):

@@ -151,7 +151,7 @@ def _scan(d: TableData) -> TableReport:
     report = TableReport(d.name, d.count, len(d.rows))
     names = [c.name for c in d.columns]
     signal_cols = set(cl.signal_columns(names))
-    report.structural_signal_table = bool(signal_cols) or {"owner", "key_version", "blob"} <= {
+    report.structural_signal_table = bool(signal_cols) or {"owner", "period", "blob"} <= {
         n.lower() for n in names
     }
     for i, column in enumerate(d.columns):

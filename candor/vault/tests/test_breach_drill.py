@@ -137,9 +137,7 @@ def _db(path: Path, script: str, rows: dict[str, list[tuple[Any, ...]]]) -> str:
 
 PEOPLE = "CREATE TABLE users (id integer primary key, email text, full_name text);"
 USERS = [(i, f"u{i}@example.test", f"User {i}") for i in range(1, 6)]
-SEALED = (
-    "CREATE TABLE sig (id text primary key, owner text, period text, key_version int, blob blob"
-)
+SEALED = "CREATE TABLE sig (id text primary key, owner text, period text, blob blob"
 
 
 def _blob(owner: str, row_id: str) -> bytes:
@@ -152,7 +150,7 @@ def _sealed_rows(owners: list[str]) -> list[tuple[Any, ...]]:
     out = []
     for owner in owners:
         rid = str(uuid.uuid4())
-        out.append((rid, owner, "2026-11", 1, _blob(owner, rid)))
+        out.append((rid, owner, "2026-11", _blob(owner, rid)))
     return out
 
 
@@ -220,9 +218,8 @@ def test_plaintext_exercise_and_time_next_to_sealed_rows_join_to_people(tmp_path
     ids=["plain bytes", "zlib", "base64 text"],
 )
 def test_disguised_plaintext_in_a_blob_column_is_readable(tmp_path: Path, encode: Any) -> None:
-    rows = [
-        (str(i), f"{i:032x}", "2026-11", 1, encode(json.dumps(SIGNAL).encode())) for i in range(3)
-    ]
+    plaintext = json.dumps(SIGNAL).encode()
+    rows = [(str(i), f"{i:032x}", "2026-11", encode(plaintext)) for i in range(3)]
     target = _db(tmp_path / "db", PEOPLE + SEALED + ");", {"users": USERS, "sig": rows})
     report = drill(target)
     sig = {t.table: t for t in report.tables}["sig"]

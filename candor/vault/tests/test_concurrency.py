@@ -32,8 +32,8 @@ while time.time() < start:
 sealed = []
 for i in range(int(os.environ["OWNERS"])):
     owner = f"p-race-{i}"
-    version, blob = vault.seal(owner, "2026-11", "t", f"{os.getpid()}-{i}", owner.encode())
-    sealed.append([owner, f"{os.getpid()}-{i}", version, blob.hex()])
+    blob = vault.seal(owner, "2026-11", "t", f"{os.getpid()}-{i}", owner.encode())
+    sealed.append([owner, f"{os.getpid()}-{i}", blob.hex()])
 json.dump(sealed, open(out, "w"))
 """
 
@@ -44,8 +44,8 @@ django.setup()
 import candor.vault as vault
 bad = 0
 for path in sys.argv[1:]:
-    for owner, rid, version, blob in json.load(open(path)):
-        plain = vault.open(owner, "2026-11", "t", rid, version, bytes.fromhex(blob))
+    for owner, rid, blob in json.load(open(path)):
+        plain = vault.open(owner, "2026-11", "t", rid, bytes.fromhex(blob))
         bad += plain != owner.encode()
 from candor.vault.models import DataKey
 print(json.dumps({"bad": bad, "keys": DataKey.objects.count(),

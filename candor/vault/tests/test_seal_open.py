@@ -27,7 +27,7 @@ def _row(owner: str = "p-alice", period: str = "2026-11", payload: bytes = PAYLO
 def test_round_trip_through_the_database() -> None:
     row = _row()
     assert row.open_payload() == PAYLOAD
-    assert vault.open(row.owner, row.period, TABLE, row.pk, row.key_version, row.blob) == PAYLOAD
+    assert vault.open(row.owner, row.period, TABLE, row.pk, row.blob) == PAYLOAD
     assert PAYLOAD not in bytes(row.blob)
     assert row.key_version == 1 and bytes(row.blob)[0] == envelope.FORMAT_VERSION
 
@@ -53,9 +53,7 @@ def test_a_moved_ciphertext_does_not_open(change: dict[str, object]) -> None:
         vault.seal(owner, period, TABLE, uuid.uuid4(), b"x")  # the target keys exist
     args = {"owner": row.owner, "period": row.period, "table": TABLE, "row_id": row.pk} | change
     with pytest.raises(VaultError) as caught:
-        vault.open(
-            args["owner"], args["period"], args["table"], args["row_id"], row.key_version, row.blob
-        )
+        vault.open(args["owner"], args["period"], args["table"], args["row_id"], row.blob)
     assert isinstance(caught.value, CiphertextCorrupted)
     assert str(args["row_id"]) in str(caught.value) and str(args["table"]) in str(caught.value)
 
@@ -72,7 +70,7 @@ def test_changing_the_schema_version_in_the_header_fails() -> None:
     blob = bytearray(row.blob)
     blob[2] ^= 1  # schema version low byte
     with pytest.raises(CiphertextCorrupted, match="authentication failed"):
-        vault.open(row.owner, row.period, TABLE, row.pk, row.key_version, bytes(blob))
+        vault.open(row.owner, row.period, TABLE, row.pk, bytes(blob))
 
 
 def test_truncated_and_corrupted_blobs_name_the_row_and_cause() -> None:
@@ -88,15 +86,9 @@ def test_truncated_and_corrupted_blobs_name_the_row_and_cause() -> None:
     cases["authentication failed "] = bytes(flipped)
     for cause, bad in cases.items():
         with pytest.raises(CiphertextCorrupted) as caught:
-            vault.open(row.owner, row.period, TABLE, row.pk, row.key_version, bad)
+            vault.open(row.owner, row.period, TABLE, row.pk, bad)
         message = str(caught.value)
         assert TABLE in message and str(row.pk) in message and cause.strip() in message
-
-
-def test_key_version_column_must_match_the_blob() -> None:
-    row = _row()
-    with pytest.raises(CiphertextCorrupted, match="names key version 1 but the row says 2"):
-        vault.open(row.owner, row.period, TABLE, row.pk, 2, row.blob)
 
 
 def test_a_key_version_the_key_store_never_issued() -> None:
@@ -104,21 +96,23 @@ def test_a_key_version_the_key_store_never_issued() -> None:
     blob = bytearray(row.blob)
     blob[3:7] = (7).to_bytes(4, "big")
     with pytest.raises(UnknownKeyVersion, match="no data key version 7") as caught:
-        vault.open(row.owner, row.period, TABLE, row.pk, 7, bytes(blob))
+        vault.open(row.owner, row.period, TABLE, row.pk, bytes(blob))
     assert str(row.pk) in str(caught.value)
 
 
 def test_open_many_reports_each_row_and_never_raises() -> None:
     good, corrupt, other = _row(), _row(), _row(owner="p-carol")
     VaultSelfTestRow.objects.filter(pk=corrupt.pk).update(blob=bytes(corrupt.blob)[:-3])
-    VaultSelfTestRow.objects.filter(pk=other.pk).update(key_version=9)
+    forged = bytearray(other.blob)
+    forged[3:7] = (9).to_bytes(4, "big")
+    VaultSelfTestRow.objects.filter(pk=other.pk).update(blob=bytes(forged))
     rows = list(VaultSelfTestRow.objects.order_by("owner", "pk"))
     results = {r.row_id: r for r in VaultSelfTestRow.open_rows(rows)}
     assert results[str(good.pk)].value == PAYLOAD and results[str(good.pk)].ok
     assert isinstance(results[str(corrupt.pk)].error, CiphertextCorrupted)
     assert results[str(corrupt.pk)].value is None
     assert str(corrupt.pk) in str(results[str(corrupt.pk)].error)
-    assert isinstance(results[str(other.pk)].error, CiphertextCorrupted)  # 9 vs header 1
+    assert isinstance(results[str(other.pk)].error, UnknownKeyVersion)
 
 
 def test_bad_arguments_are_refused_before_sealing() -> None:
@@ -147,8 +141,8 @@ owners = st.text(alphabet="abcdef0123456789", min_size=1, max_size=32)
     schema=st.integers(min_value=0, max_value=0xFFFF),
 )
 def test_property_round_trip(owner: str, row_id: int, plaintext: bytes, schema: int) -> None:
-    version, blob = vault.seal(owner, "2026-11", "t", row_id, plaintext, schema=schema)
-    assert vault.open(owner, "2026-11", "t", row_id, version, blob) == plaintext
+    blob = vault.seal(owner, "2026-11", "t", row_id, plaintext, schema=schema)
+    assert vault.open(owner, "2026-11", "t", row_id, blob) == plaintext
     assert envelope.read_header(blob).schema == schema
 
 
@@ -161,7 +155,7 @@ def test_property_round_trip(owner: str, row_id: int, plaintext: bytes, schema: 
 def test_property_any_single_byte_change_or_truncation_is_rejected(
     plaintext: bytes, data: st.DataObject
 ) -> None:
-    version, blob = vault.seal("p-prop", "2026-11", "t", 1, plaintext)
+    blob = vault.seal("p-prop", "2026-11", "t", 1, plaintext)
     index = data.draw(st.integers(min_value=0, max_value=len(blob) - 1))
     if data.draw(st.booleans()):
         bad = blob[:index]
@@ -169,14 +163,14 @@ def test_property_any_single_byte_change_or_truncation_is_rejected(
         mask = data.draw(st.integers(min_value=1, max_value=255))
         bad = blob[:index] + bytes([blob[index] ^ mask]) + blob[index + 1 :]
     with pytest.raises(VaultError):
-        vault.open("p-prop", "2026-11", "t", 1, version, bad)
+        vault.open("p-prop", "2026-11", "t", 1, bad)
 
 
 def test_nonces_never_repeat_over_a_million_seals() -> None:
     seen: set[bytes] = set()
     count = 1_000_000
     for i in range(count):
-        _, blob = vault.seal("p-nonce", "2026-11", "t", i, b"")
+        blob = vault.seal("p-nonce", "2026-11", "t", i, b"")
         seen.add(envelope.nonce_of(blob))
     assert len(seen) == count
 
@@ -193,6 +187,6 @@ def test_property_nonces_are_distinct_across_owners_and_periods(
     pairs: list[tuple[str, str]],
 ) -> None:
     nonces = [
-        envelope.nonce_of(vault.seal(o, p, "t", i, b"s")[1]) for i, (o, p) in enumerate(pairs * 50)
+        envelope.nonce_of(vault.seal(o, p, "t", i, b"s")) for i, (o, p) in enumerate(pairs * 50)
     ]
     assert len(set(nonces)) == len(nonces)
