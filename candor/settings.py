@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "candor.learning",
     "candor.grading",
     "candor.vault",
+    "candor.signals",
     "candor.privacy",
 ]
 

@@ -39,6 +39,7 @@ def register_routers() -> None:
     from candor.learning.api import router as learning_router
 
     api.add_router("/", learning_router)
+    api.add_router("/", "candor.signals.api.router")
 
 
 register_routers()

@@ -1,0 +1,207 @@
+"""The ingestion hot path (DESIGN-NOTES §3): one validated batch in, sealed rows out.
+
+Per request: one query for the exercises, one for the learner's attempts on them, one for the
+rows that already exist, then every new row sealed and inserted with one statement in one
+transaction. No per-row query, no per-row commit, and no audit entry: a learner writing their
+own data is not an access by someone else.
+
+Idempotency without a plaintext client-id column: a row's primary key is derived from a keyed
+hash of (owner pseudonym, client id). A retry computes the same key, finds the row, opens it
+and compares what the browser sent: same → accepted again, nothing written; different → 409.
+Because the owner is inside the hash, two learners can never collide or probe each other.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models.fields.json import KeyTextTransform
+from django.utils import timezone
+
+from candor.learning.models import Attempt
+from candor.signals import struggle
+from candor.signals.access import exercises_for_batch, owner_for
+from candor.signals.models import SignalSummary
+from candor.signals.schemas import SignalBatch, Summary
+from candor.vault import api as vault
+
+PAYLOAD_VERSION = 1
+# Grader failures that do not count as a submission (mirrors learning.actions._record).
+_UNCOUNTED_ERRORS = {"sandbox_unavailable", "internal"}
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A row written by this request, for hooks that run in the same transaction."""
+
+    row: SignalSummary
+    summary: Summary
+    server: dict[str, Any] | None
+
+
+# Functions called inside the ingestion transaction with the rows it writes. The insights
+# app will add its accumulator update here (DESIGN-NOTES §2), so it commits or rolls back
+# with the rows. Empty for now on purpose.
+AFTER_INGEST: list[Callable[[Any, list[Stored]], None]] = []
+
+
+@dataclass
+class IngestResult:
+    stored: int = 0
+    duplicates: int = 0
+    ids: list[str] = field(default_factory=list)
+
+
+class NotFound(Exception):
+    """A summary names an exercise or attempt the caller cannot see (missing or not theirs)."""
+
+    def __init__(self, index: int, what: str):
+        super().__init__(f"summaries.{index}: no such {what}")
+        self.index = index
+
+
+class Conflict(Exception):
+    """A client id was sent before with other content."""
+
+    def __init__(self, client_ids: list[str]):
+        super().__init__("a summary with this client_id was stored before with other content")
+        self.client_ids = client_ids
+
+
+def row_id_for(owner: str, client_id: uuid.UUID) -> uuid.UUID:
+    """The row's primary key: 128 bits of a keyed HMAC of (owner, client id)."""
+    return uuid.UUID(hex=vault.pseudonym("signals_client_id", f"{owner}:{client_id}")[:32])
+
+
+def ingest(user: Any, batch: SignalBatch, *, now: Any = None) -> IngestResult:
+    owner = owner_for(user)
+    unique = _dedupe(batch.summaries)
+    server = _server_indicators(user, unique)
+    ids = [row_id_for(owner, s.client_id) for s in unique]
+    for attempt in range(2):
+        try:
+            return _store(user, owner, unique, ids, server, now or timezone.now())
+        except IntegrityError:
+            # A concurrent request inserted one of these ids between our check and insert:
+            # run again; the second pass sees the row and compares it.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _dedupe(summaries: list[Summary]) -> list[Summary]:
+    """The same client id twice in one batch: once if identical, 409 if not."""
+    seen: dict[uuid.UUID, Summary] = {}
+    for s in summaries:
+        other = seen.get(s.client_id)
+        if other is not None and other != s:
+            raise Conflict([str(s.client_id)])
+        seen.setdefault(s.client_id, s)
+    return list(seen.values())
+
+
+def _server_indicators(user: Any, summaries: list[Summary]) -> list[dict[str, Any] | None]:
+    """Check every exercise and attempt in two queries; compute grader indicators."""
+    exercises = exercises_for_batch(user, {s.exercise_id for s in summaries})
+    for i, s in enumerate(summaries):
+        if s.exercise_id not in exercises:
+            raise NotFound(i, "exercise")
+    with_attempt = {s.exercise_id for s in summaries if s.attempt_token is not None}
+    history: dict[int, list[struggle.Outcome]] = {}
+    by_token: dict[uuid.UUID, tuple[int, int]] = {}
+    if with_attempt:
+        rows = (
+            Attempt.objects.filter(user=user, exercise_id__in=with_attempt)
+            .annotate(
+                sig=KeyTextTransform("error_signature", "result"),
+                err=KeyTextTransform("error_kind", "result"),
+            )
+            .order_by("exercise_id", "number")
+            .values_list(
+                "exercise_id", "number", "mode", "status", "correct", "client_token", "sig", "err"
+            )
+        )
+        for ex_id, number, mode, status, correct, token, sig, err in rows:
+            graded = status == Attempt.Status.GRADED
+            history.setdefault(ex_id, []).append(
+                struggle.Outcome(
+                    number=number,
+                    counted=mode == Attempt.Mode.SUBMIT and graded and err not in _UNCOUNTED_ERRORS,
+                    graded=graded,
+                    correct=correct,
+                    error_signature=sig or "",
+                )
+            )
+            by_token[token] = (ex_id, number)
+    out: list[dict[str, Any] | None] = []
+    for i, s in enumerate(summaries):
+        if s.attempt_token is None:
+            out.append(None)
+            continue
+        found = by_token.get(s.attempt_token)
+        if found is None or found[0] != s.exercise_id:
+            raise NotFound(i, "attempt")
+        code = exercises[s.exercise_id].kind == "code"
+        out.append(struggle.indicators(history[s.exercise_id], found[1], code=code))
+    return out
+
+
+def _payload(summary: Summary, server: dict[str, Any] | None, received: str) -> bytes:
+    return json.dumps(
+        {
+            "v": PAYLOAD_VERSION,
+            "summary": summary.client_fields(),
+            "received_at": received,
+            "server": server,
+        },
+        separators=(",", ":"),
+    ).encode()
+
+
+def _store(
+    user: Any,
+    owner: str,
+    summaries: list[Summary],
+    ids: list[uuid.UUID],
+    server: list[dict[str, Any] | None],
+    now: Any,
+) -> IngestResult:
+    existing = list(SignalSummary.objects.filter(pk__in=ids))
+    if existing:
+        _compare(existing, {i: s for i, s in zip(ids, summaries, strict=True)})
+    known = {row.pk for row in existing}
+    # Seconds are enough: the time a summary arrived is sealed like everything else.
+    received = now.replace(microsecond=0).isoformat()
+    period = vault.period_for(now)
+    rows, stored = [], []
+    for row_id, summary, extra in zip(ids, summaries, server, strict=True):
+        if row_id in known:
+            continue
+        row = SignalSummary.sealed(owner, period, _payload(summary, extra, received), id=row_id)
+        rows.append(row)
+        stored.append(Stored(row, summary, extra))
+    with transaction.atomic():
+        SignalSummary.objects.bulk_create(rows)
+        for hook in AFTER_INGEST:
+            hook(user, stored)
+    return IngestResult(stored=len(rows), duplicates=len(known), ids=[str(i) for i in ids])
+
+
+def _compare(existing: list[SignalSummary], sent: dict[uuid.UUID, Summary]) -> None:
+    conflicts = []
+    for row, result in zip(existing, SignalSummary.open_rows(existing), strict=True):
+        summary = sent[row.pk]
+        if result.ok:
+            stored = json.loads(result.value or b"{}").get("summary")
+            if stored == summary.client_fields():
+                continue
+        # A row that cannot be opened any more (its key was destroyed by an erasure that raced
+        # this request) cannot be shown to be the same: refuse rather than overwrite.
+        conflicts.append(str(summary.client_id))
+    if conflicts:
+        raise Conflict(conflicts)
