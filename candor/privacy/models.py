@@ -56,3 +56,62 @@ class OrgPrivacy(models.Model):
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+
+
+class DataSubjectRequest(models.Model):
+    """A request a person made about their data, and how it was handled.
+
+    Exports and signal erasures are self-service: they are recorded here already completed,
+    so the privacy officer's queue shows every right exercised. Account deletion and access
+    questions wait for the privacy officer, who has one month to answer (GDPR Art. 12(3)).
+    """
+
+    class Kind(models.TextChoices):
+        EXPORT = "export", "Export of my data"
+        ERASURE = "erasure", "Erasure of my interaction signals"
+        ACCOUNT_DELETION = "account_deletion", "Deletion of my account"
+        ACCESS = "access", "Question about my data"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for the privacy officer"
+        COMPLETED = "completed", "Completed"
+        DECLINED = "declined", "Declined, with reasons"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="data_requests"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    message = models.TextField(blank=True, max_length=1000)  # the person's own words
+    received_at = models.DateTimeField(default=timezone.now)
+    due_on = models.DateField()
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="handled_data_requests",
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.TextField(blank=True, max_length=1000)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            # Asking twice for the same pending thing is one request, not two.
+            models.UniqueConstraint(
+                fields=["user", "kind"],
+                condition=models.Q(status="open"),
+                name="privacy_one_open_request_per_kind",
+            )
+        ]
+
+
+class NoticeSnapshot(models.Model):
+    """The exact text of each consent-notice version, kept so a learner's choice can always
+    be shown next to the words they were shown."""
+
+    version = models.CharField(max_length=64, unique=True)
+    digest = models.CharField(max_length=64)
+    text = models.JSONField()
+    published_at = models.DateTimeField(default=timezone.now)

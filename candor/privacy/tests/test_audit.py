@@ -142,3 +142,205 @@ def test_triggers_refuse_update_and_delete(people: Any, audit_guard: None) -> No
         c.execute("UPDATE privacy_auditentry SET purpose = 'x'")
     assert AuditEntry.objects.get(pk=entry.pk).action == "rule.create"
     assert verify().ok
+
+
+# --- checkpoints: rollback and truncation behind a signed head --------------------------------
+
+
+def _copy(entries: list[AuditEntry]) -> list[AuditEntry]:
+    return [
+        AuditEntry(**{f.attname: getattr(e, f.attname) for f in AuditEntry._meta.fields})
+        for e in entries
+    ]
+
+
+def _rechain(log: list[AuditEntry], start: int) -> None:
+    """What an attacker who knows the scheme does: recompute every hash after an edit."""
+    for k in range(start, len(log)):
+        log[k].prev_hash = log[k - 1].hash if k else GENESIS
+        log[k].hash = entry_hash(hashed_fields(log[k]), log[k].prev_hash)
+
+
+def test_every_tampering_is_detected_against_a_checkpoint(people: Any) -> None:
+    from candor.privacy.checkpoints import load_key, verify_against, write_checkpoint
+
+    _fill(people, 30)
+    checkpoint = write_checkpoint()  # head at entry 30; entry 31 records the checkpoint
+    _fill(people, 10)
+    entries = list(AuditEntry.objects.order_by("seq"))
+    public = load_key().public_key()
+    assert checkpoint.seq == 30 and len(entries) == 41
+    assert verify_against(entries, [checkpoint], public).ok
+    rng = random.Random(20261130)
+    kinds: dict[str, int] = {}
+    for _ in range(1000):
+        log = _copy(entries)
+        kind = rng.choice(["edit", "delete", "insert", "swap", "truncate", "rechain"])
+        covered = rng.randrange(checkpoint.seq)  # an index the checkpoint vouches for
+        if kind == "edit":
+            i = rng.randrange(len(log))
+            field = rng.choice(["actor", "subject", "action", "purpose", "object_ref", "at"])
+            if field == "at":
+                log[i].at = log[i].at.replace(microsecond=(log[i].at.microsecond + 1) % 10**6)
+            else:
+                setattr(log[i], field, getattr(log[i], field) + "x")
+        elif kind == "delete":
+            del log[rng.randrange(len(log) - 1)]  # any entry but the unprotected last one
+        elif kind == "insert":
+            i = rng.randrange(len(log))
+            fake = _copy([log[i]])[0]
+            fake.object_ref = "planted"
+            fake.hash = entry_hash(hashed_fields(fake), fake.prev_hash)
+            log.insert(i, fake)
+        elif kind == "swap":
+            i = rng.randrange(len(log) - 1)
+            log[i], log[i + 1] = log[i + 1], log[i]
+        elif kind == "truncate":  # roll the log back to before the checkpointed head
+            del log[covered:]
+        else:  # rewrite an entry the checkpoint covers and recompute the rest of the chain
+            log[covered].purpose = "security_audit" if log[covered].purpose != "x" else "y"
+            log[covered].object_ref += ";rewritten"
+            _rechain(log, covered)
+        result = verify_against(log, [checkpoint], public)
+        assert not result.ok, kind
+        kinds[kind] = kinds.get(kind, 0) + 1
+        if kind in {"truncate", "rechain"}:
+            assert result.chain.ok and result.problems  # only the checkpoint can tell
+    assert set(kinds) == {"edit", "delete", "insert", "swap", "truncate", "rechain"}
+    # ... and an untouched log, any number of times, is never flagged.
+    for _ in range(20):
+        assert verify_against(_copy(entries), [checkpoint], public).ok
+
+
+def test_checkpoint_files_are_signed_never_overwritten_and_chained(
+    people: Any, audit_files: Any
+) -> None:
+    import json
+    import os
+
+    from candor.privacy.checkpoints import CheckpointError, verify_all, write_checkpoint
+
+    with pytest.raises(CheckpointError, match="empty"):
+        write_checkpoint()
+    _fill(people, 3)
+    first = write_checkpoint()
+    second = write_checkpoint()
+    assert (first.seq, second.seq) == (3, 4)  # the first checkpoint's own entry is seq 4
+    assert second.payload["previous"] == first.digest
+    assert oct(first.path.stat().st_mode & 0o777) == "0o444"
+    key_mode = os.stat(os.environ["CANDOR_AUDIT_KEY_FILE"]).st_mode & 0o777
+    assert key_mode == 0o600
+    body = json.loads(first.path.read_text())
+    assert set(body) == {"format", "seq", "head_hash", "at", "key_id", "previous", "signature"}
+    with pytest.raises(FileExistsError):
+        os.open(first.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    result = verify_all()
+    assert result.ok and result.checkpoints == 2, result.lines()
+
+
+def _problems(result: Any) -> str:
+    return " | ".join(f"{p.file}: {p.problem}" for p in result.problems)
+
+
+def test_a_forged_a_missing_and_an_unreadable_checkpoint_are_named(
+    people: Any, audit_files: Any
+) -> None:
+    import json
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from candor.privacy.checkpoints import _canonical, verify_all, write_checkpoint
+
+    _fill(people, 5)
+    first = write_checkpoint()
+    second = write_checkpoint()
+    assert verify_all().ok
+
+    # Forged: a checkpoint for a made-up head, signed with a key that is not ours.
+    body = json.loads(second.path.read_text())
+    body.pop("signature")
+    body["head_hash"] = "f" * 64
+    import base64
+
+    signature = Ed25519PrivateKey.generate().sign(_canonical(body))
+    forged = audit_files / "checkpoint-000000000099-20990101T000000000000.json"
+    forged.write_text(json.dumps({**body, "signature": base64.b64encode(signature).decode()}))
+    result = verify_all()
+    assert not result.ok and "forged" in _problems(result)
+    forged.unlink()
+
+    # Altered: our checkpoint with its head changed (the signature no longer matches).
+    second.path.chmod(0o644)
+    original = second.path.read_text()
+    second.path.write_text(original.replace(second.head_hash, "0" * 64))
+    assert "altered" in _problems(verify_all())
+    second.path.write_text(original)
+
+    # Missing: the first file deleted — the second names it, and so does the log.
+    first.path.chmod(0o644)
+    first.path.unlink()
+    text = _problems(verify_all())
+    assert "before it is missing" in text and "recorded in the log" in text
+
+    # Unreadable: garbage in the directory is reported, not ignored.
+    (audit_files / "checkpoint-000000000001-x.json").write_text("{not json")
+    assert "not a readable checkpoint" in _problems(verify_all())
+
+
+def test_audit_command_verifies_checkpoints_and_names_the_first_broken_entry(
+    people: Any, audit_guard: None
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from candor.privacy import triggers
+
+    def run(*args: str) -> tuple[int, str]:
+        out = StringIO()
+        try:
+            call_command("audit", *args, stdout=out)
+        except SystemExit as exc:
+            return int(exc.code or 0), out.getvalue()
+        return 0, out.getvalue()
+
+    _fill(people, 6)
+    code, out = run("verify")
+    assert code == 0 and "no checkpoint yet" in out
+    assert run("checkpoint")[0] == 0
+    code, out = run("verify", "--json")
+    assert code == 0 and '"checkpoints": 1' in out
+    # Someone with database rights goes around the trigger and edits entry 3.
+    triggers.MAINTENANCE = True
+    try:
+        AuditEntry.objects.filter(seq=3).update(object_ref="edited")
+    finally:
+        triggers.MAINTENANCE = False
+    code, out = run("verify")
+    assert code == 1 and "first broken entry: 3" in out and "FAILED" in out
+    # Rolled back to entry 4 (behind the checkpoint of entry 6): caught by the checkpoint only.
+    triggers.MAINTENANCE = True
+    try:
+        AuditEntry.objects.filter(seq=3).update(
+            object_ref=AuditEntry.objects.get(seq=3).object_ref.replace("edited", "obj:2")
+        )
+        AuditEntry.objects.filter(seq__gt=4).delete()
+    finally:
+        triggers.MAINTENANCE = False
+    code, out = run("verify")
+    assert code == 1 and "rollback or truncation" in out, out
+
+
+def test_production_never_creates_the_signing_key(
+    people: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from candor.privacy.checkpoints import load_key, write_checkpoint
+
+    monkeypatch.setenv("CANDOR_ENV", "production")
+    _fill(people, 2)
+    with pytest.raises(ImproperlyConfigured, match="create-key"):
+        write_checkpoint()
+    with pytest.raises(ImproperlyConfigured):
+        load_key()
