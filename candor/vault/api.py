@@ -71,6 +71,25 @@ def pseudonym(purpose: str, subject_id: str) -> str:
     return keystore.pseudonymiser()(purpose, subject_id)
 
 
+def _sealer(owner: str, period: str, table: str, schema: int) -> envelope.Sealer:
+    """The cached sealer for this owner, period, table and schema (created on a miss).
+
+    It lives in the key cache, so shredding the owner's or the period's keys drops it too.
+    """
+    cache = keystore.state().cache
+    slot = ("s", owner, period, table, schema)
+    sealer = cache.get(slot)
+    if sealer is None:
+        if not isinstance(table, str) or not table:
+            raise InvalidInput("a sealed value needs its table name")
+        if not isinstance(schema, int) or not 0 <= schema <= 0xFFFF:
+            raise InvalidInput("schema version must fit in 16 bits", table=table)
+        version, aead = keystore.current_key(owner, period)
+        sealer = envelope.Sealer(aead, version, schema, table, owner, period)
+        cache.put(slot, sealer)
+    return sealer  # type: ignore[no-any-return]
+
+
 def seal(
     owner: str, period: str, table: str, row_id: object, plaintext: bytes, *, schema: int = 1
 ) -> bytes:
@@ -82,13 +101,10 @@ def seal(
     rid = _check_ids(table, row_id)
     if not isinstance(plaintext, bytes | bytearray):
         raise InvalidInput("plaintext must be bytes", table=table, row_id=rid)
-    if not 0 <= schema <= 0xFFFF:
-        raise InvalidInput("schema version must fit in 16 bits", table=table, row_id=rid)
     try:
-        version, aead = keystore.current_key(owner, period)
+        return _sealer(owner, period, table, schema)(rid, bytes(plaintext))
     except VaultError as exc:
         raise exc.for_row(table, rid) from None
-    return envelope.encrypt(aead, version, schema, table, owner, period, rid, bytes(plaintext))
 
 
 def seal_many(
@@ -101,8 +117,7 @@ def seal_many(
 ) -> list[bytes]:
     """``seal`` for a batch of ``(row_id, plaintext)`` of one owner and period.
 
-    The ingestion hot path (one learner's batch per request): one key look-up and one
-    associated-data prefix for the whole batch.
+    The ingestion hot path (one learner's batch per request): one key look-up for the batch.
     """
     pairs: list[tuple[str, bytes]] = []
     for row_id, plaintext in items:
@@ -110,15 +125,12 @@ def seal_many(
         if not isinstance(plaintext, bytes | bytearray):
             raise InvalidInput("plaintext must be bytes", table=table, row_id=rid)
         pairs.append((rid, bytes(plaintext)))
-    if not 0 <= schema <= 0xFFFF:
-        raise InvalidInput("schema version must fit in 16 bits", table=table)
     if not pairs:
         return []
     try:
-        version, aead = keystore.current_key(owner, period)
+        return envelope.encrypt_many(_sealer(owner, period, table, schema), pairs)
     except VaultError as exc:
         raise exc.for_row(table, pairs[0][0]) from None
-    return envelope.encrypt_many(aead, version, schema, table, owner, period, pairs)
 
 
 def key_version_of(blob: Any) -> int:

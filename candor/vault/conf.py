@@ -162,7 +162,7 @@ def load(var_dir: Path | str | None = None) -> VaultSettings:
         pseudonym_file=Path(_env("CANDOR_PSEUDONYM_SECRET_FILE") or key_dir / "pseudonym.key"),
         retention_days=_env_int("CANDOR_SIGNAL_RETENTION_DAYS", 180, MIN_RETENTION_DAYS),
         cache_seconds=_env_int("CANDOR_VAULT_KEY_CACHE_SECONDS", 60, 0),
-        cache_size=_env_int("CANDOR_VAULT_KEY_CACHE_SIZE", 10_000, 1),
+        cache_size=_env_int("CANDOR_VAULT_KEY_CACHE_SIZE", 30_000, 1),
     )
     if not local:
         _require_production_keys(conf)

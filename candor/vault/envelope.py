@@ -74,6 +74,28 @@ def read_header(blob: bytes) -> Header:
     return Header(fmt, schema, key_version)
 
 
+class Sealer:
+    """Seals rows of one (table, owner, period, schema) under one data key.
+
+    Everything that does not change from row to row — header, associated-data prefix, the
+    cipher — is computed once; sealing a row is then a nonce, its id and one AES-GCM call.
+    """
+
+    __slots__ = ("_encrypt", "header", "prefix")
+
+    def __init__(
+        self, aead: AESGCM, key_version: int, schema: int, table: str, owner: str, period: str
+    ):
+        self._encrypt = aead.encrypt
+        self.header = _HEADER.pack(FORMAT_VERSION, schema, key_version)
+        self.prefix = _prefix(table, owner, period)
+
+    def __call__(self, row_id: str, plaintext: bytes, nonce: bytes | None = None) -> bytes:
+        nonce = nonce or os.urandom(NONCE_BYTES)
+        aad = b"".join((self.prefix, _field(row_id), self.header))
+        return self.header + nonce + self._encrypt(nonce, plaintext, aad)
+
+
 def encrypt(
     aead: AESGCM,
     key_version: int,
@@ -84,36 +106,20 @@ def encrypt(
     row_id: str,
     plaintext: bytes,
 ) -> bytes:
-    header = _HEADER.pack(FORMAT_VERSION, schema, key_version)
-    nonce = os.urandom(NONCE_BYTES)
-    aad = associated_data(header, table, owner, period, row_id)
-    return header + nonce + aead.encrypt(nonce, plaintext, aad)
+    return Sealer(aead, key_version, schema, table, owner, period)(row_id, plaintext)
 
 
-def encrypt_many(
-    aead: AESGCM,
-    key_version: int,
-    schema: int,
-    table: str,
-    owner: str,
-    period: str,
-    items: list[tuple[str, bytes]],
-) -> list[bytes]:
-    """``encrypt`` for a batch of one owner's rows: same format, a fresh nonce per row.
+def encrypt_many(sealer: Sealer, items: list[tuple[str, bytes]]) -> list[bytes]:
+    """Seal a batch of one owner's rows: same format, a fresh random nonce per row.
 
-    The per-row work is only what differs per row; the nonces come from one ``os.urandom``
-    call (each still 96 independent random bits), which saves a system call per row.
+    The nonces come from one ``os.urandom`` call (each still 96 independent random bits),
+    which saves a system call per row.
     """
-    header = _HEADER.pack(FORMAT_VERSION, schema, key_version)
-    prefix = _prefix(table, owner, period)
     randomness = os.urandom(NONCE_BYTES * len(items))
-    encrypt_one = aead.encrypt
-    out = []
-    for i, (row_id, plaintext) in enumerate(items):
-        nonce = randomness[i * NONCE_BYTES : (i + 1) * NONCE_BYTES]
-        aad = b"".join((prefix, _field(row_id), header))
-        out.append(header + nonce + encrypt_one(nonce, plaintext, aad))
-    return out
+    return [
+        sealer(row_id, plaintext, randomness[i * NONCE_BYTES : (i + 1) * NONCE_BYTES])
+        for i, (row_id, plaintext) in enumerate(items)
+    ]
 
 
 def decrypt(aead: AESGCM, blob: bytes, table: str, owner: str, period: str, row_id: str) -> bytes:
