@@ -17,6 +17,7 @@ in docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
 import os
@@ -120,7 +121,7 @@ def measure(
         gc.disable()  # a collection would land in whichever step happens to run then
         for c in range(chunks):
             for name, fn in steps.items():
-                wall, cpu = timed(lambda fn=fn, c=c: fn(c))
+                wall, cpu = timed(functools.partial(fn, c))
                 old = best[name][c]
                 best[name][c] = (min(old[0], wall), min(old[1], cpu))
         gc.enable()
@@ -161,6 +162,8 @@ def main() -> None:
 
     class BatchRow(SealedRow):
         """A second sealed table, so each insert variant writes a table of the same size."""
+
+        objects: models.Manager[BatchRow] = models.Manager()
 
         class Meta:
             app_label = "vault"
@@ -249,8 +252,9 @@ def main() -> None:
             BatchRow.objects.bulk_create(rows)
 
     def clear() -> None:
-        for model in (PlainRow, VaultSelfTestRow, BatchRow):
-            model.objects.all().delete()
+        PlainRow.objects.all().delete()
+        VaultSelfTestRow.objects.all().delete()
+        BatchRow.objects.all().delete()
 
     results = measure(
         {
