@@ -254,3 +254,28 @@ def test_a_missing_database_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(CommandError, match="cannot open"):
         call_command("breach_drill", "--database", str(tmp_path / "nope.sqlite3"))
+
+
+@pytest.mark.django_db(databases=["default", "keystore"], transaction=True)
+def test_the_demo_database_reveals_no_signal_and_no_link(tmp_path: Path) -> None:
+    """The demo company (and whatever signals the demo loader stores), plus sealed signals for
+    every demo learner made through the vault: zero readable signals, zero links."""
+    from django.core.management import get_commands
+
+    if "demo_load" not in get_commands():
+        pytest.skip("no demo loader in this tree")
+    call_command("demo_load", "--quiet")
+    people = list(get_user_model().objects.all())
+    assert len(people) >= 20
+    rows = [
+        VaultSelfTestRow.sealed(
+            vault.pseudonym("signals", str(p.pk)), "2026-11", json.dumps(SIGNAL).encode()
+        )
+        for p in people
+    ]
+    VaultSelfTestRow.objects.bulk_create(rows)
+    report = drill(database_copy(tmp_path))
+    assert report.readable_signal_values == 0 and report.links == 0, render_text(report)
+    tables = {t.table: t for t in report.tables}
+    assert tables["vault_vaultselftestrow"].sealed == {"blob": len(people)}
+    assert "email" in tables[get_user_model()._meta.db_table].personal
