@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -300,6 +300,8 @@ def shred_owner(owner: str, *, created_before: datetime | None = None) -> int:
         keys = keys.filter(created_at__lte=created_before)
     count = keys.update(wrapped=None, shredded_at=timezone.now())
     state().cache.drop(owner=owner)
+    if count:
+        _scrub()
     return count
 
 
@@ -307,7 +309,23 @@ def shred_period(period: str) -> int:
     """Destroy every data key of a period (retention): their rows become unreadable."""
     count, _ = DataKey.objects.filter(period=period).delete()
     state().cache.drop(period=period)
+    if count:
+        _scrub()
     return count
+
+
+def _scrub() -> None:
+    """SQLite key store: write the WAL back now, so the destroyed keys' old pages leave it.
+
+    ``secure_delete`` zeroes a destroyed key in the database file, but in WAL mode the page
+    that held it stays in the -wal file until a checkpoint. Best effort: a busy reader only
+    delays it to the next checkpoint. (PostgreSQL: see docs/privacy.md.)
+    """
+    conn = connections[KEYSTORE_ALIAS]
+    if conn.vendor != "sqlite" or conn.in_atomic_block:
+        return
+    with conn.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def live_versions(owner: str) -> set[tuple[str, int]]:

@@ -125,3 +125,42 @@ def test_concurrent_sealing_on_a_postgresql_key_store(tmp_path: Path) -> None:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+SCRUB = r"""
+import os, sys
+import django
+django.setup()
+import candor.vault as vault
+from candor.vault.models import DataKey
+var = os.environ["CANDOR_VAR_DIR"]
+for i in range(20):
+    vault.seal(f"p-{i}", "2026-11", "t", 1, b"x")
+erased = bytes(DataKey.objects.get(owner="p-7").wrapped)
+kept = bytes(DataKey.objects.get(owner="p-8").wrapped)
+
+def on_disk(key):
+    data = b""
+    for name in ("keystore.sqlite3", "keystore.sqlite3-wal", "keystore.sqlite3-journal"):
+        if os.path.exists(os.path.join(var, name)):
+            data += open(os.path.join(var, name), "rb").read()
+    return key in data
+
+assert on_disk(erased) and on_disk(kept)
+vault.shred_owner("p-7")
+print(on_disk(erased), on_disk(kept))
+"""
+
+
+def test_a_destroyed_key_leaves_the_key_store_file(tmp_path: Path) -> None:
+    """Crypto-shredding means the wrapped key's bytes are gone from the file (and its WAL),
+    not only unreachable through SQL."""
+    env = _env(tmp_path, None)
+    for database in ("keystore", "default"):
+        migrate = _run(
+            env, "-m", "django", "migrate", "vault", "--database", database, "--skip-checks", "-v0"
+        )
+        assert migrate.returncode == 0, migrate.stderr
+    result = _run(env, "-c", SCRUB)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True"]
