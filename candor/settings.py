@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "candor.vault",
     "candor.signals",
     "candor.privacy",
+    "candor.insights",
 ]
 
 MIDDLEWARE = [

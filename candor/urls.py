@@ -6,4 +6,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("candor.accounts.urls")),
     path("", include("candor.learning.urls")),
+    path("", include("candor.insights.urls")),
 ]
