@@ -1,6 +1,6 @@
 from django.urls import path
 
-from candor.learning import manager_views, views
+from candor.learning import manager_export, manager_views, views
 
 app_name = "learning"
 urlpatterns = [
@@ -20,4 +20,6 @@ urlpatterns = [
     ),
     path("attempts/<int:attempt_id>/status", views.attempt_status, name="attempt_status"),
     path("team/", manager_views.team, name="team"),
+    path("team/compliance/", manager_export.team_compliance, name="team_compliance"),
+    path("team/compliance.csv", manager_export.team_export, name="team_export"),
 ]

@@ -174,7 +174,7 @@ def test_my_insights_show_only_my_own_data(
             [make_summary(ex.pk, attempt_token=str(token), ended_by="submit", submissions=1)],
         )
     send(consenting.lena, [make_summary(exercises["numeric"].pk)])
-    lena = _client(consenting, "lena").get("/insights/me/?user=%d" % consenting.leo.pk)
+    lena = _client(consenting, "lena").get(f"/insights/me/?user={consenting.leo.pk}")
     page = lena.content.decode()
     assert lena.status_code == 200
     assert "1 summary" in page and "3 tries" not in page
