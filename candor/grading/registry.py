@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from candor.grading.base import Grader
 from candor.grading.choice import MultipleChoiceGrader, SingleChoiceGrader
+from candor.grading.code import CodeGrader
 from candor.grading.numeric import NumericGrader
 from candor.grading.rubric import RubricGrader
 from candor.grading.text import ShortTextGrader
@@ -16,6 +17,7 @@ GRADERS: dict[str, Grader] = {
         NumericGrader(),
         ShortTextGrader(),
         RubricGrader(),
+        CodeGrader(),
     )
 }
 
