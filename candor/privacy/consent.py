@@ -16,8 +16,17 @@ from candor.privacy.audit import record_event
 from candor.privacy.models import ConsentRecord
 from candor.privacy.org import signals_enabled
 
-# Bump when the notice text changes: learners are asked again.
+# Bump when the notice text changes: learners are asked again. The text is generated from the
+# data inventory (notice.signals_notice); its digest is pinned here per version, and a test
+# fails when the generated text no longer matches — never edit a digest, add a version.
 NOTICE_VERSION = "2026-11-signals-v1"
+NOTICE_DIGESTS = {
+    "2026-11-signals-v1": "f323fcd54c3e9cd993df39d482baeae5e91714dea9031725fbb081437932b6c0",
+}
+
+
+class ConsentWithdrawn(Exception):
+    """Signals are not (or no longer) allowed for this learner: nothing may be stored."""
 
 
 @dataclass(frozen=True)
@@ -60,8 +69,12 @@ def do_set_consent(
     user: Any, *, learner_help: bool, course_improvement: bool, actor: Any = None
 ) -> Consent:
     """Record a choice (a new history row) and audit it. Aggregates need collection on."""
+    from candor.privacy.notice import publish
+
     course_improvement = bool(learner_help and course_improvement)
     with transaction.atomic():
+        _lock_person(user)  # serialises with signal uploads that check consent (see below)
+        publish(NOTICE_VERSION)
         ConsentRecord.objects.create(
             user=user,
             learner_help=bool(learner_help),
@@ -76,3 +89,35 @@ def do_set_consent(
             f"course_improvement={int(course_improvement)};notice={NOTICE_VERSION}",
         )
     return consent_for(user)
+
+
+def _lock_person(user: Any) -> None:
+    """Lock the person's row: consent changes and signal writes for one learner take turns.
+
+    PostgreSQL: ``SELECT … FOR UPDATE``. SQLite: a no-op, because Candor's SQLite transactions
+    are ``IMMEDIATE`` (one writer at a time already).
+    """
+    type(user)._default_manager.select_for_update().filter(pk=user.pk).exists()
+
+
+def lock_consent_for_write(user: Any) -> Consent:
+    """Call inside the transaction that stores signals, before writing: it waits for a
+    consent change in progress and raises ``ConsentWithdrawn`` if signals are off now.
+
+    Checking consent before that transaction is not enough: a withdrawal committed between
+    the check and the insert would let an upload land after the learner said stop.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_consent_for_write must run inside the storing transaction")
+    _lock_person(user)
+    state = consent_for(user)
+    if not state.signals_allowed:
+        raise ConsentWithdrawn(
+            "Interaction signals are off for you (withdrawn or not enabled): nothing was stored."
+        )
+    return state
+
+
+def do_withdraw_consent(user: Any) -> Consent:
+    """One click: both choices off, collection stops at once. Erasure is offered separately."""
+    return do_set_consent(user, learner_help=False, course_improvement=False)

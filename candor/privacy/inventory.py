@@ -199,9 +199,7 @@ def personal_data_reasons(model: type[models.Model]) -> list[str]:
         reasons.append("is the person table")
     if issubclass(model, SealedRow):
         reasons.append("holds sealed rows of an owner")
-    for f in model._meta.get_fields():
-        if not getattr(f, "concrete", False) and not f.many_to_many:
-            continue
+    for f in [*model._meta.fields, *model._meta.many_to_many]:  # forward fields only
         related = getattr(f, "related_model", None)
         if related is not None and related._meta.label_lower == user_label:
             reasons.append(f"{f.name} refers to a person")
