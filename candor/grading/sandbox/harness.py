@@ -82,18 +82,21 @@ def _describe(exc, tests_file, show_test_lines):
     if isinstance(exc, AssertionError) and exc.args:
         return kind, _text(exc.args[0]), line
     if isinstance(exc, AssertionError):
+        test_line = _where(exc.__traceback__, tests_file)
+        if test_line is None and line is not None:
+            return kind, f"an assert in your code failed (line {line} of your code)", line
         if not show_test_lines:
             return kind, "", line
-        test_line = _where(exc.__traceback__, tests_file)
         source = linecache.getline(tests_file, test_line or 0).strip()
         return kind, f"{source or 'assert'} failed (line {test_line} of the tests)", line
     if isinstance(exc, SystemExit):
         return kind, "your code called exit() while the tests were running", line
-    if isinstance(exc, MemoryError):
-        return kind, "ran out of memory", line
+    if isinstance(exc, MemoryError):  # numpy raises a subclass of its own
+        return "MemoryError", "ran out of memory", line
     if isinstance(exc, ImportError) and "failed to map segment" in str(exc):
         return "MemoryError", "ran out of memory while importing a library", line
-    message = f"{kind}: {_text(exc)}" if str(exc) else kind
+    text = _text(exc)
+    message = f"{kind}: {text}" if text else kind
     if line is not None:
         message += f" (line {line} of your code)"
     return kind, message, line

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import secrets
+import select
 import selectors
 import signal
 import subprocess
@@ -35,6 +36,8 @@ MAX_RESULT_BYTES = 2 << 20
 # bwrap and the interpreter start in ~30 ms; give a loaded machine some slack on top of the
 # author's wall clock before calling it a timeout.
 STARTUP_GRACE_SECONDS = 0.5
+# How long a killed sandbox may take to disappear before the slot is handed on regardless.
+TEARDOWN_SECONDS = 5.0
 # Threads of numerical libraries: one per run, since a slot is one CPU's worth of work.
 _THREAD_VARS = (
     "OPENBLAS_NUM_THREADS",
@@ -113,7 +116,9 @@ def _bwrap_args(config: SandboxConfig, python: str) -> list[str]:
     for lib in (config.runtime / "host-libs.txt").read_text().split():
         args += ["--ro-bind", os.path.realpath(lib), lib]
     args += [
+        # bwrap's /dev is a writable, unbounded tmpfs: read-only, its device nodes still work.
         "--dev", "/dev",
+        "--remount-ro", "/dev",
         "--size", str(config.tmp_mb << 20), "--tmpfs", INSIDE_TMP,
         "--chdir", INSIDE_TMP,
         "--remount-ro", "/",
@@ -127,13 +132,17 @@ def _runtime_python(config: SandboxConfig) -> str:
     return f"python{config.python_version}"
 
 
-def command(config: SandboxConfig, *, sandboxed: bool = True) -> list[str]:
+def command(config: SandboxConfig, *, sandboxed: bool = True, info_fd: int = -1) -> list[str]:
     """The argv of one run (the job itself arrives on stdin)."""
     name = _runtime_python(config)
     flags = ["-I", "-B", "-X", "utf8", "-c", HARNESS_SOURCE]
-    if sandboxed:
-        return _bwrap_args(config, f"{INSIDE_PYTHON}/bin/{name}") + flags
-    return [str(config.runtime / "python" / "bin" / name), *flags]
+    if not sandboxed:
+        return [str(config.runtime / "python" / "bin" / name), *flags]
+    args = _bwrap_args(config, f"{INSIDE_PYTHON}/bin/{name}")
+    if info_fd >= 0:
+        # bwrap reports the host pid of the sandbox's init there: see _wait_for_teardown.
+        args[1:1] = ["--info-fd", str(info_fd)]
+    return args + flags
 
 
 def _payload(job: Job, token: str, fd: int) -> bytes:
@@ -175,37 +184,45 @@ def _parse_events(raw: bytes, token: str) -> list[dict[str, Any]]:
 def launch(config: SandboxConfig, job: Job, *, uid: int | None, sandboxed: bool) -> RunReport:
     """Run ``job`` now (the caller holds a slot). ``uid``: drop to it first (app is root)."""
     token = secrets.token_hex(16)
-    read_fd, write_fd = os.pipe()
+    results_r, results_w = os.pipe()
+    info_r, info_w = os.pipe() if sandboxed else (-1, -1)
     stdin_fd = os.memfd_create("candor-job", os.MFD_CLOEXEC)
+    fds = [results_r, results_w, info_r, info_w, stdin_fd]
     proc: subprocess.Popen[bytes] | None = None
+    run: _Run | None = None
     try:
-        os.write(stdin_fd, _payload(job, token, write_fd))
+        os.write(stdin_fd, _payload(job, token, results_w))
         os.lseek(stdin_fd, 0, os.SEEK_SET)
         extra: dict[str, Any] = {}
         if uid is not None:
             extra = {"user": uid, "group": uid, "extra_groups": []}
         started = time.monotonic()
         proc = subprocess.Popen(
-            command(config, sandboxed=sandboxed),
+            command(config, sandboxed=sandboxed, info_fd=info_w),
             stdin=stdin_fd,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            pass_fds=(write_fd,),
+            pass_fds=tuple(fd for fd in (results_w, info_w) if fd >= 0),
             # bwrap itself sees nothing of the app's environment either.
             env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
             cwd="/",
             start_new_session=True,  # one process group to kill
             **extra,
         )
-        os.close(write_fd)
-        write_fd = -1
-        return _collect(proc, read_fd, job.limits, token, started)
+        for fd in (results_w, info_w):
+            if fd >= 0:
+                os.close(fd)
+        fds = [results_r, info_r, stdin_fd]
+        run = _Run(proc, results_r, info_r, job.limits, started)
+        return run.collect(token)
     finally:
-        for fd in (read_fd, write_fd, stdin_fd):
+        for fd in fds:
             if fd >= 0:
                 os.close(fd)
         if proc is not None and proc.poll() is None:
             _kill(proc)
+        if run is not None:
+            run.wait_for_teardown()
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
@@ -214,65 +231,98 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-def _collect(
-    proc: subprocess.Popen[bytes], read_fd: int, limits: Limits, token: str, started: float
-) -> RunReport:
-    assert proc.stdout is not None and proc.stderr is not None
-    deadline = started + limits.wall_seconds + STARTUP_GRACE_SECONDS
-    output_cap = limits.output_kb * 1024
-    buffers: dict[int, bytearray] = {
-        proc.stdout.fileno(): bytearray(),
-        proc.stderr.fileno(): bytearray(),
-        read_fd: bytearray(),
-    }
-    outcome = ""
-    with selectors.DefaultSelector() as selector:
-        for fd in buffers:
-            os.set_blocking(fd, False)
-            selector.register(fd, selectors.EVENT_READ)
-        while selector.get_map():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                outcome = "timeout"
-                break
-            for key, _ in selector.select(remaining):
-                fd = int(key.fd)
-                try:
-                    chunk = os.read(fd, 65536)
-                except BlockingIOError:
-                    continue
-                if not chunk:
-                    selector.unregister(fd)
-                    continue
-                buffers[fd] += chunk
-            output = len(buffers[proc.stdout.fileno()]) + len(buffers[proc.stderr.fileno()])
-            if output > output_cap:
-                outcome = "output_limit"
-                break
-            if len(buffers[read_fd]) > MAX_RESULT_BYTES:
-                outcome = "crashed"
-                break
-    if outcome:
-        _kill(proc)
-    else:
-        # Every pipe is closed, so the sandbox's init has exited or is about to.
-        try:
-            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            outcome = "timeout"
+class _Run:
+    """Reads one run's pipes until they close, a limit is hit or the wall clock runs out."""
+
+    def __init__(
+        self,
+        proc: subprocess.Popen[bytes],
+        results_fd: int,
+        info_fd: int,
+        limits: Limits,
+        started: float,
+    ) -> None:
+        assert proc.stdout is not None and proc.stderr is not None
+        self.proc, self.limits, self.started = proc, limits, started
+        self.out, self.err = proc.stdout.fileno(), proc.stderr.fileno()
+        self.results, self.info = results_fd, info_fd
+        self.buffers = {fd: bytearray() for fd in (self.out, self.err, results_fd, info_fd)}
+        self.pidfd = -1
+
+    def collect(self, token: str) -> RunReport:
+        proc, limits = self.proc, self.limits
+        deadline = self.started + limits.wall_seconds + STARTUP_GRACE_SECONDS
+        outcome = self._read_until(deadline, limits.output_kb * 1024)
+        if outcome:
             _kill(proc)
-    wall_ms = int((time.monotonic() - started) * 1000)
-    events = _parse_events(bytes(buffers[read_fd]), token)
-    if not outcome:
-        outcome = "finished" if events and events[-1]["ev"] in _FINAL_EVENTS else "crashed"
-    return RunReport(
-        outcome=outcome,
-        events=events,
-        stdout=bytes(buffers[proc.stdout.fileno()][:output_cap]),
-        stderr=bytes(buffers[proc.stderr.fileno()][:output_cap]),
-        wall_ms=wall_ms,
-        returncode=proc.returncode,
-    )
+        else:
+            # Every pipe is closed, so the sandbox's init has exited or is about to.
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                outcome = "timeout"
+                _kill(proc)
+        events = _parse_events(bytes(self.buffers[self.results]), token)
+        if not outcome:
+            outcome = "finished" if events and events[-1]["ev"] in _FINAL_EVENTS else "crashed"
+        cap = limits.output_kb * 1024
+        return RunReport(
+            outcome=outcome,
+            events=events,
+            stdout=bytes(self.buffers[self.out][:cap]),
+            stderr=bytes(self.buffers[self.err][:cap]),
+            wall_ms=int((time.monotonic() - self.started) * 1000),
+            returncode=proc.returncode,
+        )
+
+    def _read_until(self, deadline: float, output_cap: int) -> str:
+        """ "" when every pipe closed; else why reading stopped early."""
+        with selectors.DefaultSelector() as selector:
+            for fd in self.buffers:
+                if fd >= 0:
+                    os.set_blocking(fd, False)
+                    selector.register(fd, selectors.EVENT_READ)
+            while selector.get_map():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return "timeout"
+                for key, _ in selector.select(remaining):
+                    fd = int(key.fd)
+                    with contextlib.suppress(BlockingIOError):
+                        chunk = os.read(fd, 65536)
+                        if not chunk:
+                            selector.unregister(fd)
+                        self.buffers[fd] += chunk
+                        if fd == self.info and self.pidfd < 0:
+                            self._watch_init()
+                if len(self.buffers[self.out]) + len(self.buffers[self.err]) > output_cap:
+                    return "output_limit"
+                if len(self.buffers[self.results]) > MAX_RESULT_BYTES:
+                    return "crashed"
+        return ""
+
+    def _watch_init(self) -> None:
+        try:
+            pid = json.loads(bytes(self.buffers[self.info]))["child-pid"]
+            self.pidfd = os.pidfd_open(int(pid))
+        except (ValueError, KeyError, TypeError, OSError):
+            pass  # not complete yet, or already gone
+
+    def wait_for_teardown(self) -> None:
+        """Return once every process of the run is gone, so the slot is really free.
+
+        bwrap's monitor exits as soon as it learns the exit status, and killing it only
+        *starts* the teardown: the sandbox's init (pid 1 of its namespace) dies, and the kernel
+        then kills and waits for every other process in the namespace before that init has
+        fully exited. So waiting for the init to exit waits for all of them, memory included.
+        """
+        if self.pidfd < 0:
+            return
+        try:
+            select.select([self.pidfd], [], [], TEARDOWN_SECONDS)
+        finally:
+            os.close(self.pidfd)
+            self.pidfd = -1
 
 
 _FINAL_EVENTS = {"done", "syntax_error", "module_error"}

@@ -1,0 +1,5 @@
+# ruff: noqa
+# mypy: ignore-errors
+"""Hostile: burn CPU forever."""
+while True:
+    pass
