@@ -208,7 +208,11 @@ def read_totals(exercise_ids: Iterable[int], quarter: Quarter) -> dict[int, list
 def withdraw(user: Any) -> int:
     """Subtract everything ``user`` contributed and delete their records; returns how many
     quarters were withdrawn. Call it before their keys are destroyed (erasure)."""
-    owner = owner_for(user)
+    return withdraw_owner(owner_for(user))
+
+
+def withdraw_owner(owner: str) -> int:
+    """``withdraw`` by the owner pseudonym on the learner's signal rows."""
     done = 0
     with transaction.atomic():
         rows = list(Contribution.objects.select_for_update().filter(owner=owner))

@@ -18,7 +18,7 @@ def _contributions(user: Any) -> list[dict[str, Any]]:
     from candor.signals.access import owner_for
 
     rows = list(Contribution.objects.filter(owner=owner_for(user)))
-    out = []
+    out: list[dict[str, Any]] = []
     for row, result in zip(rows, Contribution.open_rows(rows), strict=True):
         if result.error is not None:
             out.append({"period": row.period, "error": str(result.error)})
@@ -43,11 +43,16 @@ def _withdraw(user: Any) -> int:
 def _releases(user: Any) -> list[dict[str, Any]]:
     from candor.insights.models import Release
 
-    return list(
-        Release.objects.filter(requested_by=user).values(
-            "requested_at", "canonical_query", "status", "epsilon"
-        )
-    )
+    rows = Release.objects.filter(requested_by=user)
+    return [
+        {
+            "requested_at": r.requested_at,
+            "canonical_query": r.canonical_query,
+            "status": r.status,
+            "epsilon": r.epsilon,
+        }
+        for r in rows
+    ]
 
 
 def _forget_requester(user: Any) -> int:

@@ -43,7 +43,7 @@ def _exercise_url(ex: Exercise) -> str:
     return reverse("learning:exercise", args=[track.slug, module.slug, ex.slug])
 
 
-def _sections(ex: Exercise, lessons: list[Lesson]) -> list[dict[str, str]]:
+def _sections(ex: Exercise, lessons: list[Lesson]) -> list[dict[str, Any]]:
     """The lessons before the exercise in its module, each with its sections."""
     out = []
     for lesson in lessons:
@@ -104,7 +104,7 @@ def learner_insights(user: Any) -> dict[str, Any]:
             module_id__in={e.module_id for e in exercises.values()}, is_retired=False
         ).order_by("order")
     )
-    stuck = []
+    stuck: list[dict[str, Any]] = []
     for ex_id, ex in exercises.items():
         p = progress_rows.get(ex_id)
         agg = per_exercise.get(ex_id, {})

@@ -23,7 +23,9 @@ const courseLine = {
     ctx.setLineDash([]);
     ctx.fillStyle = "#1d2330";
     ctx.font = "12px system-ui, sans-serif";
-    ctx.fillText(options.label || "course", Math.min(x + 4, chartArea.right - 60), chartArea.top + 12);
+    const text = options.label || "course";
+    const width = ctx.measureText(text).width;
+    ctx.fillText(text, Math.max(chartArea.left, Math.min(x - width / 2, chartArea.right - width)), chartArea.top - 6);
     ctx.restore();
   },
 };
@@ -57,6 +59,8 @@ export function intervalConfig(name, data) {
           pointStyle: "rectRot",
           pointBackgroundColor: rows.map((r) => colour(r, "")),
           pointBorderColor: "#ffffff",
+          backgroundColor: BRAND,
+          borderColor: BRAND,
         },
       ],
     },
@@ -65,6 +69,7 @@ export function intervalConfig(name, data) {
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
+      layout: { padding: { top: 18 } },
       scales: {
         x: {
           min: percent ? 0 : undefined,

@@ -12,7 +12,7 @@ export function trendConfig(module) {
           borderColor: "#23527c",
           backgroundColor: "#23527c",
           yAxisID: "y",
-          tension: 0.25,
+          tension: 0,
         },
         {
           label: "Correction rate",
@@ -21,7 +21,7 @@ export function trendConfig(module) {
           backgroundColor: "#8a5300",
           borderDash: [5, 4],
           yAxisID: "y1",
-          tension: 0.25,
+          tension: 0,
         },
       ],
     },

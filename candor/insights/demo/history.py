@@ -41,7 +41,7 @@ KIND_TIME = {"single_choice": 25, "multiple_choice": 40, "numeric": 60, "short_t
              "rubric": 240, "code": 420}  # fmt: skip
 KIND_CHARS = {"single_choice": 0, "multiple_choice": 0, "numeric": 5, "short_text": 18,
               "rubric": 420, "code": 320}  # fmt: skip
-HARD_DIFFICULTY = 2.6
+HARD_DIFFICULTY = 3.2
 
 
 @dataclass
@@ -220,7 +220,7 @@ class Simulator:
             self.report.attempts += 1
             out.append(summary_for(exercise, rng, hard=hard, token=token, attempt=attempt,
                                    ability=ability))  # fmt: skip
-            if right or (attempt >= 2 and rng.random() < 0.35):
+            if right or (attempt >= 2 and rng.random() < (0.5 if hard else 0.3)):
                 break  # passed, or gave up for now
         return out
 

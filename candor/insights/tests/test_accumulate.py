@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from candor.insights import metrics as m
 from candor.insights.accumulate import read_totals, withdraw
 from candor.insights.models import Accumulator, Contribution
@@ -89,6 +91,26 @@ def test_withdraw_then_erase_leaves_nothing_of_the_learner(
     do_erase_my_signals(consenting.lena)
     assert n(_totals(ex), "n") == 0
     assert Contribution.objects.count() == 0
+
+
+@pytest.mark.parametrize("path", ["self_service", "account_deletion_eraser"])
+def test_erasing_signals_subtracts_the_learners_part_first(
+    consenting: Any, exercises: Any, send: Any, path: str
+) -> None:
+    from candor.signals.actions import do_erase_my_signals
+    from candor.signals.data_inventory import DECLARATIONS
+
+    ex = exercises["numeric"]
+    send(consenting.lena, [make_summary(ex.pk)])
+    send(consenting.leo, [make_summary(ex.pk)])
+    if path == "self_service":
+        do_erase_my_signals(consenting.lena)
+    else:
+        (summaries,) = [d for d in DECLARATIONS if d.model == "signals.SignalSummary"]
+        assert summaries.erase is not None
+        summaries.erase(consenting.lena)
+    assert n(_totals(ex), "n") == 1  # leo's part only
+    assert Contribution.objects.count() == 1
 
 
 def test_deleting_a_person_subtracts_their_part(consenting: Any, exercises: Any, send: Any) -> None:

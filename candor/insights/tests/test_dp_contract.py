@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Any
 
 import numpy as np
 import pytest
@@ -27,6 +28,7 @@ def _truth(seed: int = 3, learners: int = 400) -> tuple[dict[int, list[int]], di
     totals: dict[int, list[int]] = {}
     exact: dict[int, dict[str, float]] = {}
     for ex in EXERCISES:
+        state: dict[str, Any]
         p = 0.3 if ex.id == 7 else 0.85
         total = [0] * m.WIDTH
         for _ in range(learners):
@@ -39,7 +41,9 @@ def _truth(seed: int = 3, learners: int = 400) -> tuple[dict[int, list[int]], di
             state["idle"] = int(state["ms"] * rng.random() * 0.6)
             m.add_into(total, m.vector(state, kind=ex.kind, max_attempts=3))
         totals[ex.id] = total
-        sums = {s.name: [total[i] / m.SLOTS[i].scale, 0.0] for i, s in enumerate(m.SLOTS)}
+        sums: dict[str, Any] = {
+            s.name: [total[i] / m.SLOTS[i].scale, 0.0] for i, s in enumerate(m.SLOTS)
+        }
         sums["hist"] = [total[m.HIST_START :], 0.0]
         derived = pp.derive(sums, METRICS, code=ex.kind == "code")
         exact[ex.id] = {k: v.get("value", math.nan) for k, v in derived.items()}

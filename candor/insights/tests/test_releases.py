@@ -39,7 +39,8 @@ def test_a_release_is_charged_once_and_shown_again_from_the_ledger(
     assert first.created
     release = Release.objects.get(pk=first.release.pk)
     assert release.status == "done", release.message
-    assert release.result["exercises"] and spent(track) == Decimal("2")
+    assert release.result is not None and release.result["exercises"]
+    assert spent(track) == Decimal("2")
     again = do_request_release(people.ari, q(track))
     assert not again.created and again.release.pk == release.pk
     assert spent(track) == Decimal("2")
@@ -123,3 +124,20 @@ def test_malformed_parameters_are_refused_with_a_message(
 ) -> None:
     with pytest.raises(QueryError, match=message):
         q(course, text)
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("CANDOR_INSIGHTS_MIN_GROUP", 4),
+        ("CANDOR_INSIGHTS_MIN_GROUP", "ten"),
+        ("CANDOR_INSIGHTS_EPSILON_PER_QUARTER", "-1"),
+        ("CANDOR_INSIGHTS_DELTA_PER_RELEASE", "0.5"),
+    ],
+)
+def test_bad_settings_fail_the_system_check(settings: Any, name: str, value: Any) -> None:
+    from candor.insights.apps import check_settings
+
+    setattr(settings, name, value)
+    (error,) = check_settings()
+    assert error.id == "insights.E001" and name in error.msg

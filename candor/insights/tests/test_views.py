@@ -181,3 +181,26 @@ def test_my_insights_show_only_my_own_data(
     leo = _client(consenting, "leo").get("/insights/me/").content.decode()
     assert "3 summaries" in leo and "3 tries without a pass yet" in leo
     assert 'type="application/json"' in leo and "<script>" not in leo
+
+
+def test_pages_have_no_inline_script_or_style(released: Release, people: Any) -> None:
+    import re
+
+    pages = {
+        "ari": [
+            "/insights/courses/",
+            REPORT + "?metrics=pass_rate,median_time",
+            REPORT,
+            "/insights/ledger/",
+        ],
+        "lena": ["/insights/me/"],
+        "maya": ["/team/compliance/"],
+    }
+    for name, urls in pages.items():
+        c = _client(people, name)
+        for url in urls:
+            html = c.get(url).content.decode()
+            assert " style=" not in html, url
+            for tag in re.findall(r"<script[^>]*>", html):
+                assert "src=" in tag or 'type="application/json"' in tag, (url, tag)
+            assert not re.search(r"<[^>]+\son[a-z]+=", html), url  # no inline handlers
