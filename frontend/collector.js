@@ -219,8 +219,10 @@ function start(config) {
   window.addEventListener("online", () => outbox.flush());
   // While a code answer is being graded the page reloads itself when done; sending then gives
   // the server the graded attempt to compute its indicators from. Leaving sends at once.
-  if (document.querySelector("[data-poll-url]")) setTimeout(() => outbox.flush(), 30_000);
-  else outbox.flush();
+  // Otherwise wait a moment: the previous page's keepalive upload may still be on its way, and
+  // sending the same summary twice at once only makes the server compare it with itself.
+  const grading = document.querySelector("[data-poll-url]") !== null;
+  setTimeout(() => outbox.flush(), grading ? 30_000 : 1_000);
   const article = document.querySelector("article.exercise[data-exercise-id]");
   const form = document.getElementById("answer-form");
   if (article && form) attach(config, outbox, article, form);

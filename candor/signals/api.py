@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from candor.privacy.consent import ConsentWithdrawn
 from candor.signals import ratelimit
 from candor.signals.access import access_my_summary_for, my_signal_summaries, signals_allowed
 from candor.signals.actions import do_erase_my_signals, do_ingest_signals
@@ -156,6 +157,8 @@ def upload_signals(request: HttpRequest, response: HttpResponse) -> Any:
         return Status(404, {"detail": str(exc)})
     except Conflict as exc:
         return Status(409, {"detail": str(exc), "client_ids": exc.client_ids})
+    except ConsentWithdrawn:
+        return Status(403, {"detail": CONSENT_REFUSED})
     out = IngestOut(
         accepted=result.stored + result.duplicates,
         stored=result.stored,

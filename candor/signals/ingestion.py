@@ -22,8 +22,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
+from django.utils.functional import LazyObject
 
 from candor.learning.models import Attempt
+from candor.privacy.consent import lock_consent_for_write
 from candor.signals import struggle
 from candor.signals.access import exercises_for_batch, owner_for
 from candor.signals.models import SignalSummary
@@ -79,6 +81,7 @@ def row_id_for(owner: str, client_id: uuid.UUID) -> uuid.UUID:
 
 
 def ingest(user: Any, batch: SignalBatch, *, now: Any = None) -> IngestResult:
+    user = _concrete(user)
     owner = owner_for(user)
     unique = _dedupe(batch.summaries)
     server = _server_indicators(user, unique)
@@ -186,10 +189,21 @@ def _store(
         rows.append(row)
         stored.append(Stored(row, summary, extra))
     with transaction.atomic():
+        # Consent is checked again under the learner's lock, in the storing transaction: a
+        # withdrawal that committed after the API's first check wins (ConsentWithdrawn).
+        lock_consent_for_write(user)
         SignalSummary.objects.bulk_create(rows)
         for hook in AFTER_INGEST:
             hook(user, stored)
     return IngestResult(stored=len(rows), duplicates=len(known), ids=[str(i) for i in ids])
+
+
+def _concrete(user: Any) -> Any:
+    """request.user is a lazy proxy; the consent lock needs the model instance behind it."""
+    if isinstance(user, LazyObject):
+        user.pk  # noqa: B018 - evaluates the proxy
+        return user._wrapped  # type: ignore[attr-defined]
+    return user
 
 
 def _compare(existing: list[SignalSummary], sent: dict[uuid.UUID, Summary]) -> None:

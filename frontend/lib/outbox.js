@@ -38,6 +38,7 @@ export function createOutbox({
   let timer = null;
   let flushing = null;
   let stopped = false;
+  const inFlight = new Set(); // client ids being sent now: never send one twice at once
 
   // Every change re-reads storage first, in one synchronous step, so two tabs of the same
   // learner do not overwrite each other's entries.
@@ -115,6 +116,8 @@ export function createOutbox({
 
   async function sendBatch(entries, keepalive) {
     let result;
+    const ids = entries.map((e) => e.s.client_id);
+    for (const id of ids) inFlight.add(id);
     try {
       result = await send(
         entries.map((e) => e.s),
@@ -122,6 +125,8 @@ export function createOutbox({
       );
     } catch (_error) {
       return { retry: true };
+    } finally {
+      for (const id of ids) inFlight.delete(id);
     }
     const { status, retryAfter } = result;
     if (status >= 200 && status < 300) {
@@ -151,7 +156,8 @@ export function createOutbox({
 
   async function run(keepalive) {
     const cutoff = wallClock() - maxAgeMs;
-    const entries = update((all) => all.filter((e) => (e.q || 0) >= cutoff));
+    const kept = update((all) => all.filter((e) => (e.q || 0) >= cutoff));
+    const entries = kept.filter((e) => !inFlight.has(e.s.client_id));
     if (!entries.length) return;
     let retry = false;
     let retryAfter = 0;

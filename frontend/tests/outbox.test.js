@@ -168,3 +168,16 @@ test("clearAllOutboxes removes only the collector's keys", () => {
   clearAllOutboxes(storage);
   assert.deepEqual([...storage.items.keys()], ["unrelated"]);
 });
+
+test("a summary already being sent is not sent again by a second flush", async () => {
+  let release;
+  const gate = new Promise((r) => { release = r; });
+  const { outbox, sent } = harness(async () => { await gate; return { status: 201 }; });
+  outbox.put(s("a"));
+  const first = outbox.flush();
+  await outbox.flush({ keepalive: true }); // the page is hidden while the upload is running
+  assert.equal(sent.length, 1);
+  release();
+  await first;
+  assert.deepEqual(outbox.pending(), []);
+});

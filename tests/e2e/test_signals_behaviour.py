@@ -1,6 +1,6 @@
-# Fixtures imported from other modules are named as test parameters: ruff would call that a
-# redefinition.
-# ruff: noqa: F811
+# Fixtures are imported from other modules (unused names to ruff) and named as test parameters
+# (redefinitions to ruff): both are how pytest finds them.
+# ruff: noqa: F401, F811
 """The collector's other duties in real Chromium: pastes, undo, hints, help when stuck, the
 code editor's events, hidden time, long gaps and leaving without submitting."""
 

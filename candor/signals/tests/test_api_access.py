@@ -157,3 +157,22 @@ def test_size_type_and_json_errors(consenting: Any, exercises: Any, post: Any) -
     wrong = post(lena, [make_summary(exercises["rubric"].pk, keystrokes=-5)])
     assert wrong.status_code == 422
     assert wrong.json()["detail"][0]["loc"] == ["body", "summaries", 0, "keystrokes"]
+
+
+def test_a_withdrawal_during_an_upload_wins(
+    consenting: Any, exercises: Any, post: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Consent is checked again inside the storing transaction, under the learner's lock."""
+    from candor.privacy.consent import do_set_consent
+    from candor.signals import ingestion
+
+    real = ingestion._server_indicators
+
+    def withdraw_meanwhile(user: Any, summaries: Any) -> Any:
+        do_set_consent(user, learner_help=False, course_improvement=False)
+        return real(user, summaries)
+
+    monkeypatch.setattr(ingestion, "_server_indicators", withdraw_meanwhile)
+    response = post(consenting.lena, [make_summary(exercises["rubric"].pk)])
+    assert response.status_code == 403
+    assert SignalSummary.objects.count() == 0
