@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("candor.accounts.urls")),
     path("", include("candor.learning.urls")),
     path("", include("candor.insights.urls")),
+    path("", include("candor.privacy.urls")),
 ]

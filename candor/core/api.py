@@ -40,6 +40,7 @@ def register_routers() -> None:
 
     api.add_router("/", learning_router)
     api.add_router("/", "candor.signals.api.router")
+    api.add_router("/", "candor.privacy.api.router")
 
 
 register_routers()

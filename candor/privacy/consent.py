@@ -97,7 +97,10 @@ def _lock_person(user: Any) -> None:
     PostgreSQL: ``SELECT … FOR UPDATE``. SQLite: a no-op, because Candor's SQLite transactions
     are ``IMMEDIATE`` (one writer at a time already).
     """
-    type(user)._default_manager.select_for_update().filter(pk=user.pk).exists()
+    from django.contrib.auth import get_user_model
+
+    # Not type(user): a request's user is a lazy proxy, not the model class.
+    list(get_user_model()._default_manager.select_for_update().filter(pk=user.pk).values("pk"))
 
 
 def lock_consent_for_write(user: Any) -> Consent:
