@@ -47,6 +47,9 @@ def limits_of(spec: dict[str, Any]) -> sandbox.Limits:
     for name, (default, low, high) in LIMITS.items():
         value = given.get(name, default)
         values[name] = value if _whole(value) and low <= value <= high else default
+    if "wall_seconds" not in given:
+        # An author who raises only the CPU limit should not be cut short by the wall clock.
+        values["wall_seconds"] = max(values["wall_seconds"], values["cpu_seconds"])
     return sandbox.Limits(**values)
 
 
@@ -77,6 +80,7 @@ def _check_tests(spec: dict[str, Any], key: str, required: bool) -> list[SpecErr
     for node in tree.body:
         if isinstance(node, ast.AsyncFunctionDef) and node.name.startswith("test_"):
             errors.append(SpecError(f"{key}: {node.name} must be a plain def, not async.", key))
+            seen.add(node.name)
         if not isinstance(node, ast.FunctionDef) or not node.name.startswith("test_"):
             continue
         if node.name in seen:
@@ -142,9 +146,12 @@ class CodeGrader:
                         f"limits.{name} must be a whole number from {low} to {high}.", "limits"
                     )
                 )
-        cpu = limits.get("cpu_seconds", LIMITS["cpu_seconds"][0])
-        wall = limits.get("wall_seconds", LIMITS["wall_seconds"][0])
-        if _whole(cpu) and _whole(wall) and wall < cpu:
+        effective = limits_of({"limits": limits})
+        if (
+            "wall_seconds" in limits
+            and not errors
+            and effective.wall_seconds < effective.cpu_seconds
+        ):
             errors.append(
                 SpecError("limits.wall_seconds must be at least limits.cpu_seconds.", "limits")
             )

@@ -1,6 +1,7 @@
 # ruff: noqa
 # mypy: ignore-errors
 """Hostile: print forever, to stdout and stderr."""
+
 import sys
 
 while True:

@@ -1,6 +1,7 @@
 # ruff: noqa
 # mypy: ignore-errors
 """Hostile: look for secrets in the environment, ours and other processes'."""
+
 import json
 import os
 

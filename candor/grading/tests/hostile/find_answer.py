@@ -1,6 +1,7 @@
 # ruff: noqa
 # mypy: ignore-errors
 """Hostile, part 2: look for what another learner's run left behind."""
+
 import json
 
 out = {}

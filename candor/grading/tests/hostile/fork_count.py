@@ -1,6 +1,7 @@
 # ruff: noqa
 # mypy: ignore-errors
 """Hostile: fork children that sleep, until the kernel refuses; they must all die with the run."""
+
 import json
 import os
 import time

@@ -1,5 +1,6 @@
 # ruff: noqa
 # mypy: ignore-errors
 """Hostile: burn CPU forever."""
+
 while True:
     pass

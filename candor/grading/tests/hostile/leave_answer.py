@@ -1,6 +1,7 @@
 # ruff: noqa
 # mypy: ignore-errors
 """Hostile, part 1: leave an answer behind in /tmp and /dev/shm for the next run to find."""
+
 import os
 
 with open("/tmp/answer.txt", "w") as fh:
@@ -10,4 +11,4 @@ try:
         fh.write("the answer is 42")
 except OSError:
     pass
-print("PROBE {\"left\": true}")
+print('PROBE {"left": true}')

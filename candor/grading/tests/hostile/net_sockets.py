@@ -1,6 +1,7 @@
 # ruff: noqa
 # mypy: ignore-errors
 """Hostile: reach the internet, the app's own port, PostgreSQL, a host unix socket."""
+
 import errno
 import json
 import socket

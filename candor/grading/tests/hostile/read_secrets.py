@@ -1,6 +1,7 @@
 # ruff: noqa
 # mypy: ignore-errors
 """Hostile: read host users, the app's settings, database and keys, and look around."""
+
 import errno
 import json
 import os

@@ -1,6 +1,7 @@
 # ruff: noqa
 # mypy: ignore-errors
 """Hostile: use no CPU at all and never finish (only the wall clock stops this)."""
+
 import signal
 import time
 

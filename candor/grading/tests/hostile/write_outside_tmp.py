@@ -1,6 +1,7 @@
 # ruff: noqa
 # mypy: ignore-errors
 """Hostile: write outside the private /tmp, then fill /tmp."""
+
 import errno
 import json
 import os
@@ -8,8 +9,14 @@ import os
 CONFIG = json.loads("{}")  # the test substitutes a host path here
 
 out = {"writes": {}}
-for path in ["/evil.txt", "/opt/python/lib/python3.11/os.py", "/opt/python/evil.py",
-             "/lib/x86_64-linux-gnu/evil.so", "/dev/evil", CONFIG["host_path"]]:
+for path in [
+    "/evil.txt",
+    "/opt/python/lib/python3.11/os.py",
+    "/opt/python/evil.py",
+    "/lib/x86_64-linux-gnu/evil.so",
+    "/dev/evil",
+    CONFIG["host_path"],
+]:
     try:
         with open(path, "w") as fh:
             fh.write("owned")
