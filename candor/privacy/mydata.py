@@ -64,6 +64,7 @@ def signal_view(rows: list[dict[str, Any]]) -> dict[str, Any]:
             {
                 "id": r["id"],
                 "received_at": r.get("received_at") or "",
+                "when": str(r.get("received_at") or "")[:16].replace("T", " "),
                 "exercise": titles.get(int(s.get("exercise_id") or 0), "An exercise"),
                 "lines": plain_words(s),
                 "time_on_task_s": round(int(s.get("time_on_task_ms") or 0) / 1000),
@@ -78,7 +79,7 @@ def signal_view(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "unreadable": [r for r in rows if not r.get("ok")],
         "trend": [
             {
-                "label": str(i["received_at"])[:16].replace("T", " "),
+                "label": i["when"],
                 "exercise": i["exercise"],
                 "time_on_task_s": i["time_on_task_s"],
                 "active_s": i["active_s"],

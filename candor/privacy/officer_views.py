@@ -125,6 +125,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "what": label_for(e.action),
             "actor": names.get(e.actor, e.actor[:12]) if e.actor else "system",
             "subject": names.get(e.subject, e.subject[:12]) if e.subject else "—",
+            "named_actor": e.actor in names,
+            "named_subject": e.subject in names,
         }
         for e in entries
     ]

@@ -55,9 +55,9 @@ def my_data(request: HttpRequest) -> HttpResponse:
     rows = my_signals(user)
     signals = signal_view(rows)
     consent = consent_for(user)
-    kept = [
-        d for d in holdings(user, rows) if d["on_erasure"].lower().startswith(("kept", "deact"))
-    ]
+    held = holdings(user, rows)
+    # What account deletion would keep *of theirs*: the kinds they have records in.
+    kept = [d for d in held if d["count"] and d["on_erasure"].lower().startswith(("kept", "deact"))]
     return render(
         request,
         "privacy/my_data.html",
@@ -68,7 +68,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
             "signals": signals,
             "stored_count": len(rows),
             "accesses": accesses_to(user),
-            "holdings": holdings(user, rows),
+            "holdings": held,
             "kept_on_deletion": kept,
             "requests": DataSubjectRequest.objects.filter(user=user)[:20],
             "open_deletion": DataSubjectRequest.objects.filter(
