@@ -47,9 +47,8 @@ DECLARATIONS: list[dict[str, Any]] = [
         "purposes": ["learner_self_view", "learner_help"],
         "legal_basis": "consent",
         "audience": ["nobody: only the server uses them, to show your signals to you"],
-        "retention": "Destroyed when you erase your signals (a record without the key "
-        "remains, so old rows say they were erased), and deleted when their month passes the "
-        "signal retention (180 days by default).",
+        "retention": "Destroyed when their month passes the signal retention (180 days by "
+        "default) or when you erase your signals; a tombstone without the key remains.",
         "on_erasure": "Destroyed at once (crypto-shredding): the signals can never be read "
         "again, backups included.",
         "in_signals_notice": True,
