@@ -17,12 +17,14 @@ in docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import atexit
 import functools
 import gc
 import json
 import os
 import platform
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -37,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def setup_django(database_url: str | None) -> Path:
     var_dir = Path(tempfile.mkdtemp(prefix="vault-bench-"))
+    atexit.register(shutil.rmtree, var_dir, ignore_errors=True)
     os.environ["CANDOR_ENV"] = "test"
     os.environ["CANDOR_VAR_DIR"] = str(var_dir)
     os.environ["CANDOR_SQLITE_PATH"] = str(var_dir / "bench.sqlite3")
