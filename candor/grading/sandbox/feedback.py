@@ -167,7 +167,11 @@ def grade_result(report: RunReport, job: Job, *, submit: bool, reveal: bool) -> 
                 continue
             message = clean(str(event.get("message") or ""))
             if not event.get("passed") and not message:
-                message = f"{label} failed."
+                message = (
+                    "This test failed."
+                    if shown
+                    else "This hidden test failed; its details are not shown."
+                )
             tests.append(TestOutcome(label, bool(event.get("passed")), message, visible=shown))
             if not event.get("passed") and not signature:
                 where = event.get("line") or ("hidden" if not shown else name)

@@ -228,7 +228,7 @@ def test_hidden_messages_never_show_test_source() -> None:
     )
     hidden = result.tests[2]
     assert (hidden.name, hidden.message, hidden.visible) == (
-        "Hidden test 1", "Hidden test 1 failed.", False
+        "Hidden test 1", "This hidden test failed; its details are not shown.", False
     )  # fmt: skip
 
 
@@ -286,7 +286,7 @@ def test_submit_reports_hidden_tests_without_their_code_or_output() -> None:
     result = grader.grade(SPEC, answer(wrong))
     assert not result.correct
     assert outcomes(result)[2:] == [
-        ("Hidden test 1", False, "Hidden test 1 failed."),
+        ("Hidden test 1", False, "This hidden test failed; its details are not shown."),
         ("Hidden test 2", True, ""),
     ]
     assert all(not t.visible for t in result.tests[2:])
