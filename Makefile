@@ -39,6 +39,7 @@ assets: candor/static/dist/.built
 
 demo: setup
 	CANDOR_ENV=demo $(PY) -m candor.cli migrate --no-input -v 0
+	CANDOR_ENV=demo $(PY) -m candor.cli migrate --database keystore --no-input -v 0
 	CANDOR_ENV=demo $(PY) -m candor.cli content-import content/ --no-run --quiet
 	CANDOR_ENV=demo $(PY) -m candor.cli demo-load
 
