@@ -45,13 +45,25 @@ def due_on(rule: AssignmentRule, user: User, assigned: dt.date) -> dt.date | Non
     return None
 
 
-def wanted_assignments(users: list[User], today: dt.date) -> dict[tuple[int, int], Wanted]:
-    """(user, module) → what the active rules want. Mandatory beats optional, and of two due
-    dates the earlier wins, so overlapping rules never make training less binding."""
-    wanted: dict[tuple[int, int], Wanted] = {}
-    rules = AssignmentRule.objects.filter(is_active=True, track__is_retired=False).select_related(
-        "department", "track"
+def active_rules() -> list[AssignmentRule]:
+    return list(
+        AssignmentRule.objects.filter(is_active=True, track__is_retired=False).select_related(
+            "department", "track"
+        )
     )
+
+
+def wanted_assignments(
+    users: list[User], today: dt.date, rules: Iterable[AssignmentRule] | None = None
+) -> dict[tuple[int, int], Wanted]:
+    """(user, module) → what the active rules want. Mandatory beats optional, and of two due
+    dates the earlier wins, so overlapping rules never make training less binding.
+
+    ``rules`` defaults to the active rules in the database; a preview passes the rule set as
+    it would be after an unsaved change (``learning/rules.py``)."""
+    wanted: dict[tuple[int, int], Wanted] = {}
+    if rules is None:
+        rules = active_rules()
     modules_by_track: dict[int, list[int]] = {}
     for module_id, track_id in Module.objects.filter(is_retired=False).values_list(
         "pk", "track_id"

@@ -126,3 +126,8 @@ DECLARATIONS: list[Declaration] = [
         on_erasure="Kept: the company may have to prove the training was done.",
     ),
 ]
+
+# Reminders and certificates (mandatory-training operations, issue 8).
+from candor.learning.ops_inventory import DECLARATIONS as _OPERATIONS  # noqa: E402
+
+DECLARATIONS += _OPERATIONS

@@ -160,3 +160,84 @@ class ModuleCompletion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "module"], name="module_completion_unique")
         ]
+
+
+# --- Mandatory-training operations (issue 8): reminders and certificates ----------------
+
+
+class Reminder(models.Model):
+    """One email Candor owes someone: before a due date, when overdue, or a manager's digest.
+
+    A row is created once per (assignment, kind, scheduled date) — or per (manager, digest
+    date) — and unique constraints make a second planning run, even an overlapping one, a
+    no-op. It is marked sent only after the mail server accepted it; until then it stays
+    pending and is retried, so an SMTP outage neither loses nor doubles a reminder.
+    """
+
+    class Kind(models.TextChoices):
+        BEFORE_DUE = "before_due", "Before the due date"
+        OVERDUE = "overdue", "Overdue"
+        DIGEST = "digest", "Team digest"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Could not be delivered"
+        CANCELLED = "cancelled", "Not needed any more"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    # SET_NULL: when a rule stops wanting an assignment, what was already sent stays visible
+    # to its recipient; a pending reminder without its assignment is cancelled at send time.
+    assignment = models.ForeignKey(
+        Assignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="reminders"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    scheduled_on = models.DateField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    email_subject = models.CharField(max_length=200, blank=True)  # as sent
+    body = models.TextField(blank=True)  # as sent: the recipient can read it again
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-scheduled_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "kind", "scheduled_on"], name="reminder_once_per_assignment"
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "scheduled_on"],
+                condition=models.Q(kind="digest"),
+                name="reminder_one_digest_per_day",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "scheduled_on"])]
+
+
+class Certificate(models.Model):
+    """Proof that a learner completed every mandatory module of a track.
+
+    The code is 128 random bits (``secrets.token_urlsafe(16)``): it cannot be guessed or
+    enumerated, and the public verification page shows only validity, track and date.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates"
+    )
+    track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="certificates")
+    code = models.CharField(max_length=32, unique=True)
+    holder_name = models.CharField(max_length=150)  # as printed, even if the name changes
+    completed_on = models.DateField()
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-completed_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "track"], name="certificate_once_per_track")
+        ]
