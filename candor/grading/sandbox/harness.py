@@ -12,28 +12,52 @@ forge their own result, or inspect the test functions that call them. That only 
 grade; the boundary that protects the server, its secrets and other learners is the sandbox.
 """
 
-import contextlib
-import json
-import linecache
+# Startup time is per run, so only modules that are built in or cheap: no json (it imports re),
+# no signal (enum), no contextlib, linecache or traceback. The job arrives as marshal data
+# (made by the app, so safe to load); results leave as JSON written by hand (see _json), since
+# the app must never unmarshal what the learner's code could have written.
+import _signal
+import marshal
 import os
 import resource
-import signal
 import sys
 import time
-import traceback
-import types
 
-# Bound before the learner's code runs, so patching ``os`` or ``json`` later does not reach us.
-_write, _dumps, _clock = os.write, json.dumps, time.perf_counter
+# Bound before the learner's code runs, so patching ``os`` later does not reach us.
+_write, _clock = os.write, time.perf_counter
+_FUNCTION = type(lambda: None)
 MESSAGE_CHARS = 2000
 YOUR_CODE = "<your code>"
-
-
 _OUT = [3]  # the results pipe's fd, from the job
+_SOURCES: dict[str, list[str]] = {}  # visible tests file -> lines, for failing asserts
+_ESCAPES = {i: f"\\u{i:04x}" for i in range(32)}
+_ESCAPES.update({ord('"'): '\\"', ord("\\"): "\\\\"})
+
+
+def _json(value):
+    """JSON for the few types events hold; non-ASCII is escaped so the line is pure ASCII."""
+    if value is None or value is True or value is False:
+        return {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, dict):
+        return "{" + ",".join(_json(str(k)) + ":" + _json(v) for k, v in value.items()) + "}"
+    text = str(value).translate(_ESCAPES)
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if code < 128:
+            out.append(ch)
+        elif code < 0x10000:
+            out.append(f"\\u{code:04x}")
+        else:
+            code -= 0x10000
+            out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+    return '"' + "".join(out) + '"'
 
 
 def _emit(token, **event):
-    line = (token + " " + _dumps(event, ensure_ascii=True) + "\n").encode()
+    line = (token + " " + _json(event) + "\n").encode("ascii")
     while line:
         line = line[_write(_OUT[0], line) :]
 
@@ -60,7 +84,7 @@ def _set_limits(limits):
     resource.setrlimit(resource.RLIMIT_MEMLOCK, (0, 0))
     resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
     # A too-large file should be an OSError the learner can read, not a killed process.
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    _signal.signal(_signal.SIGXFSZ, _signal.SIG_IGN)
     # Web requests keep priority over learners' code on a busy machine.
     os.nice(10)
 
@@ -87,7 +111,8 @@ def _describe(exc, tests_file, show_test_lines):
             return kind, f"an assert in your code failed (line {line} of your code)", line
         if not show_test_lines:
             return kind, "", line
-        source = linecache.getline(tests_file, test_line or 0).strip()
+        lines = _SOURCES.get(tests_file, [])
+        source = lines[test_line - 1].strip() if test_line and test_line <= len(lines) else ""
         return kind, f"{source or 'assert'} failed (line {test_line} of the tests)", line
     if isinstance(exc, SystemExit):
         return kind, "your code called exit() while the tests were running", line
@@ -104,9 +129,10 @@ def _describe(exc, tests_file, show_test_lines):
 
 def _flush():
     for stream in (sys.stdout, sys.stderr):
-        # The learner may have replaced or closed them.
-        with contextlib.suppress(BaseException):
+        try:  # noqa: SIM105 - contextlib would cost a few ms of startup per run
             stream.flush()
+        except BaseException:  # noqa: BLE001, S110 - the learner may have replaced or closed it
+            pass
 
 
 def _silence():
@@ -132,8 +158,7 @@ def _run_suite(token, suite, learner_ns):
     name, filename, show = suite["name"], f"<{suite['name']} tests>", suite["show"]
     tests = suite["tests"]
     if show:
-        source = suite["source"]
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        _SOURCES[filename] = suite["source"].splitlines()
     # Tests see every name the learner's module defined; their own helpers do not leak back.
     ns = dict(learner_ns)
     ns["__name__"] = f"{name}_tests"
@@ -164,7 +189,7 @@ def _run_suite(token, suite, learner_ns):
             started = _clock()
             passed, kind, message, line = True, "", "", None
             try:
-                if not isinstance(fn, types.FunctionType) or fn.__code__.co_filename != filename:
+                if not isinstance(fn, _FUNCTION) or fn.__code__.co_filename != filename:
                     raise AssertionError(f"{test} was replaced by your code; rename your {test}")
                 fn()
             except BaseException as exc:  # noqa: BLE001 - every failure is the learner's to see
@@ -188,7 +213,7 @@ def _run_suite(token, suite, learner_ns):
 
 
 def main():
-    job = json.loads(sys.stdin.buffer.read())
+    job = marshal.loads(sys.stdin.buffer.read())  # noqa: S302 - written by the app, not the learner
     token = job["token"]
     _OUT[0] = job["fd"]
     # Nothing more to read: input() gets EOF at once instead of waiting for the wall clock.
@@ -223,8 +248,7 @@ def main():
             text="",
         )
         return
-    linecache.cache[YOUR_CODE] = (len(code), None, code.splitlines(True), YOUR_CODE)
-    module = types.ModuleType("solution")
+    module = type(sys)("solution")
     module.__file__ = YOUR_CODE
     sys.modules["solution"] = module
     try:
@@ -245,6 +269,8 @@ if __name__ == "__main__":
     try:
         main()
     except BaseException:  # noqa: BLE001 - a runner bug, or the learner closed the results pipe
+        import traceback
+
         traceback.print_exc()
         _status = 70
     _flush()

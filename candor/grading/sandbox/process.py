@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import marshal
 import os
 import secrets
 import select
@@ -146,8 +147,9 @@ def command(config: SandboxConfig, *, sandboxed: bool = True, info_fd: int = -1)
 
 
 def _payload(job: Job, token: str, fd: int) -> bytes:
+    """The job for the harness, as marshal data: it loads without importing anything."""
     limits = job.limits
-    return json.dumps(
+    return marshal.dumps(
         {
             "token": token,
             "fd": fd,
@@ -163,7 +165,7 @@ def _payload(job: Job, token: str, fd: int) -> bytes:
                 for s in job.suites
             ],
         }
-    ).encode()
+    )
 
 
 def _parse_events(raw: bytes, token: str) -> list[dict[str, Any]]:
