@@ -100,9 +100,12 @@ class Verification:
     problem: str = ""
 
 
-def verify_entries(entries: Iterable[AuditEntry]) -> Verification:
-    expected_seq = 1
-    prev = GENESIS
+def verify_entries(
+    entries: Iterable[AuditEntry], *, start_seq: int = 1, prev_hash: str = GENESIS
+) -> Verification:
+    """Check the chain; ``start_seq``/``prev_hash`` resume it after a trusted (signed) head."""
+    expected_seq = start_seq
+    prev = prev_hash
     count = 0
     for entry in entries:
         count += 1

@@ -206,6 +206,7 @@ class FullVerification:
     checkpoints: int = 0
     problems: list[CheckpointProblem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    since_seq: int = 0  # > 0: only entries after this signed checkpoint were re-hashed
 
     @property
     def ok(self) -> bool:
@@ -304,3 +305,34 @@ def verify_all(directory: Path | None = None) -> FullVerification:
         chain = verify_entries(iter_log())
         return FullVerification(chain, 0, [*problems, CheckpointProblem("(key)", str(exc))])
     return verify_against(iter_log(), found, public, problems)
+
+
+def verify_recent(directory: Path | None = None) -> FullVerification:
+    """What a page can afford on every load: the chain after the newest validly signed
+    checkpoint, and that the log still holds that checkpoint's head unchanged.
+
+    Entries before it are vouched for by the signature as of when it was written; a tamper
+    with them afterwards is found by the full ``candor audit verify`` (schedule it) — the page
+    says which of the two it shows.
+    """
+    found, problems = _load(directory or conf.checkpoint_dir())
+    try:
+        public = load_key().public_key()
+    except ImproperlyConfigured:
+        return verify_all(directory)
+    trusted = None
+    for cp in reversed(found):
+        try:
+            public.verify(cp.signature, _canonical(cp.payload))
+        except InvalidSignature:
+            continue
+        trusted = cp
+        break
+    if trusted is None or problems:
+        return verify_all(directory)
+    head = AuditEntry.objects.filter(seq=trusted.seq).first()
+    if head is None or head.hash != trusted.head_hash:
+        return verify_all(directory)  # rolled back or rewritten: let the full check name it
+    rest = AuditEntry.objects.filter(seq__gt=trusted.seq).order_by("seq", "pk").iterator()
+    chain = verify_entries(rest, start_seq=trusted.seq + 1, prev_hash=trusted.head_hash)
+    return FullVerification(chain, 1, since_seq=trusted.seq)

@@ -144,3 +144,16 @@ def test_lena_sees_exports_and_erases_her_signals_and_priya_finds_it_in_the_log(
     page.get_by_role("link", name="DPIA report").click()
     expect(page.get_by_role("heading", name="1. Processing and purposes")).to_be_visible()
     axe_check(page)
+    for link, heading in [
+        ("Overview", "Privacy"),
+        ("Data inventory", "Data inventory"),
+        ("Consent coverage", "Consent coverage"),
+        ("Requests", "Data-subject requests"),
+        ("Retention", "Retention"),
+    ]:
+        page.get_by_role("navigation", name="Privacy officer").get_by_role(
+            "link", name=link
+        ).click()
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        axe_check(page)
+    shoot(page, "privacy-retention")

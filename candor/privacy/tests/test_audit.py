@@ -354,3 +354,20 @@ def test_production_never_creates_the_signing_key(
         write_checkpoint()
     with pytest.raises(ImproperlyConfigured):
         load_key()
+
+
+def test_the_pages_quick_check_starts_at_the_newest_signed_checkpoint(
+    people: Any, audit_files: Any
+) -> None:
+    from candor.privacy.checkpoints import verify_recent, write_checkpoint
+
+    _fill(people, 5)
+    assert verify_recent().since_seq == 0 and verify_recent().ok  # no checkpoint: full check
+    write_checkpoint()
+    _fill(people, 3)
+    quick = verify_recent()
+    assert quick.ok and quick.since_seq == 5 and quick.chain.entries == 4
+    # A forged newer checkpoint is not trusted: the full check runs and names it.
+    (audit_files / "checkpoint-000000000099-x.json").write_text("{}")
+    slow = verify_recent()
+    assert not slow.ok and slow.since_seq == 0
