@@ -6,11 +6,14 @@
 # Result (CANDOR_GRADER_RUNTIME, default .venv-grader/ at the repository root):
 #   python/         a private copy of the base interpreter (binary, libpython, standard library
 #                   without its test suite) plus numpy, pandas and scikit-learn from
-#                   requirements-grader.txt, all byte-compiled. The sandbox mounts it read-only
-#                   at /opt/python.
-#   host-libs.txt   the system shared libraries that copy needs (libc, libstdc++, libssl, …),
-#                   found with ldd; the sandbox binds exactly these files read-only, nothing
-#                   else of the host's /usr.
+#                   requirements-grader.txt, all byte-compiled, plus copies of exactly the
+#                   system libraries they link against (ldd's closure: libc, libstdc++, libssl,
+#                   …) and the dynamic loader. The sandbox mounts this one folder read-only at
+#                   /opt/python and nothing of the host's /usr: one mount instead of thirty
+#                   keeps a run's start-up fast, and the copies are consistent with each other.
+#   host-libs.txt   where each copied library came from (path, size, mtime): when the system
+#                   updates one (apt upgrade), the next run of this script rebuilds.
+#   loader.txt      the loader's path that binaries ask for (PT_INTERP), linked in the sandbox.
 #   stamp           what it was built from; a different stamp means rebuild.
 #
 # Why a copy: the base interpreter may live where the sandbox's unprivileged uid cannot reach
@@ -34,11 +37,18 @@ FULLVER=$("$PY" -c 'import sys; print(sys.version.split()[0])')
 WANT=$( {
     echo "base=$BASE version=$FULLVER"
     cat requirements-grader.txt "$0"
-    # A system library update (libc, libssl) changes the closure: rebuild host-libs.txt then.
-    ls -l --time-style=+%s /usr/lib/x86_64-linux-gnu/libc.so.6 2>/dev/null || true
 } | sha256sum | cut -c1-32)
 
-if [ -f "$RT/stamp" ] && [ "$(cat "$RT/stamp")" = "$WANT" ] && [ -x "$RT/python/bin/python$VER" ]; then
+libs_unchanged() {
+    # Each line: path size mtime, as copied. A system update changes one: rebuild.
+    local path size mtime
+    while read -r path size mtime; do
+        [ "$(stat -L -c '%s %Y' "$path" 2>/dev/null)" = "$size $mtime" ] || return 1
+    done < "$RT/host-libs.txt"
+}
+
+if [ -f "$RT/stamp" ] && [ "$(cat "$RT/stamp")" = "$WANT" ] && [ -x "$RT/python/bin/python$VER" ] \
+    && [ -f "$RT/host-libs.txt" ] && libs_unchanged; then
     echo "grader runtime up to date: $RT"
     exit 0
 fi
@@ -84,12 +94,13 @@ rm -rf "$SITE/bin"
 "$PY" -W ignore -m compileall -q -j 0 -x "lib2to3/tests/data" -s "$NEW/python" -p /opt/python "$NEW/python/lib/python$VER" \
     || { echo "byte-compiling the grader runtime failed" >&2; exit 1; }
 
-# 5. The system libraries the copy links against (ldd's closure), so the sandbox needs none of
-#    the host's /usr beyond them.
+# 5. The system libraries the copy links against (ldd's closure) and the loader, copied next to
+#    libpython: the sandbox finds them with LD_LIBRARY_PATH=/opt/python/lib.
 "$PY" - "$NEW" > "$NEW/host-libs.txt" <<'PYEOF'
-import os, re, subprocess, sys
+import os, re, shutil, subprocess, sys
 new = sys.argv[1]
-env = dict(os.environ, LD_LIBRARY_PATH=os.path.join(new, "python", "lib"))
+lib_dir = os.path.join(new, "python", "lib")
+env = dict(os.environ, LD_LIBRARY_PATH=lib_dir)
 elves = []
 for folder, _, files in os.walk(os.path.join(new, "python")):
     for name in files:
@@ -98,7 +109,7 @@ for folder, _, files in os.walk(os.path.join(new, "python")):
             with open(path, "rb") as fh:
                 if fh.read(4) == b"\x7fELF":
                     elves.append(path)
-needed = set()
+needed, loader = set(), ""
 for path in elves:
     out = subprocess.run(["ldd", path], capture_output=True, text=True, env=env).stdout
     for line in out.splitlines():
@@ -109,10 +120,20 @@ for path in elves:
         if not lib.startswith(("/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/")):
             sys.exit(f"{path} needs {lib}, outside the system library folders")
         needed.add(lib)
-    if "not found" in out:
-        print(f"warning: {path} has unresolved libraries:\n{out}", file=sys.stderr)
+        if "=>" not in line:
+            loader = lib
+    for missing in re.findall(r"(\S+) => not found", out):
+        # Wheels' own libraries are found through their RPATH ($ORIGIN) when really loaded.
+        if not os.path.exists(os.path.join(os.path.dirname(path), missing)):
+            print(f"warning: {path} needs {missing}, which was not found", file=sys.stderr)
+if not loader:
+    sys.exit("no dynamic loader found in the ldd output")
 for lib in sorted(needed):
-    print(lib)
+    shutil.copy2(lib, os.path.join(lib_dir, os.path.basename(lib)), follow_symlinks=True)
+    st = os.stat(lib)
+    print(lib, st.st_size, int(st.st_mtime))
+with open(os.path.join(new, "loader.txt"), "w") as fh:
+    fh.write(loader + "\n")
 PYEOF
 
 chmod -R a+rX,go-w "$NEW"
@@ -122,4 +143,4 @@ trap - EXIT
 if [ -e "$RT" ]; then mv "$RT" "$RT.old"; fi
 mv "$NEW" "$RT"
 rm -rf "$RT.old"
-echo "grader runtime ready: $RT ($(du -sh "$RT" | cut -f1), $(wc -l < "$RT/host-libs.txt") host libraries)"
+echo "grader runtime ready: $RT ($(du -sh "$RT" | cut -f1), $(wc -l < "$RT/host-libs.txt") system libraries copied)"

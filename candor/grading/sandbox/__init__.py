@@ -45,7 +45,8 @@ def _bwrap_problem(path: str) -> str:
 
 
 def _runtime_problem(config: SandboxConfig) -> str:
-    if not config.python_version or not (config.runtime / "host-libs.txt").is_file():
+    complete = all((config.runtime / name).is_file() for name in ("host-libs.txt", "loader.txt"))
+    if not config.python_version or not complete:
         return (
             f"the grader runtime is missing or incomplete in {config.runtime}: "
             "run scripts/setup-grader-runtime.sh"

@@ -39,6 +39,8 @@ MAX_RESULT_BYTES = 2 << 20
 STARTUP_GRACE_SECONDS = 0.5
 # How long a killed sandbox may take to disappear before the slot is handed on regardless.
 TEARDOWN_SECONDS = 5.0
+# Not bwrap's --dev: a writable, unbounded tmpfs of nine mounts, with ptys learners do not need.
+_DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom")
 # Threads of numerical libraries: one per run, since a slot is one CPU's worth of work.
 _THREAD_VARS = (
     "OPENBLAS_NUM_THREADS",
@@ -111,15 +113,17 @@ def _bwrap_args(config: SandboxConfig, python: str) -> list[str]:
     ]  # fmt: skip
     for var in _THREAD_VARS:
         args += ["--setenv", var, "1"]
-    # The filesystem: an empty root, read-only; the runtime at a neutral path; exactly the host
-    # libraries the runtime links against; minimal /dev; a private, size-limited /tmp.
-    args += ["--ro-bind", str(runtime), INSIDE_PYTHON]
-    for lib in (config.runtime / "host-libs.txt").read_text().split():
-        args += ["--ro-bind", os.path.realpath(lib), lib]
+    # The filesystem: an empty root, read-only; the runtime (interpreter, libraries and the
+    # system libraries they link against, copied by the setup script) at a neutral path; three
+    # device nodes; a private, size-limited /tmp. Every mount costs start-up time, so few.
+    loader = (config.runtime / "loader.txt").read_text().strip()
     args += [
-        # bwrap's /dev is a writable, unbounded tmpfs: read-only, its device nodes still work.
-        "--dev", "/dev",
-        "--remount-ro", "/dev",
+        "--ro-bind", str(runtime), INSIDE_PYTHON,
+        "--symlink", f"{INSIDE_PYTHON}/lib/{os.path.basename(loader)}", loader,
+    ]  # fmt: skip
+    for device in _DEVICES:
+        args += ["--dev-bind", device, device]
+    args += [
         "--size", str(config.tmp_mb << 20), "--tmpfs", INSIDE_TMP,
         "--chdir", INSIDE_TMP,
         "--remount-ro", "/",
