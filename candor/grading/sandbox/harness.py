@@ -1,7 +1,7 @@
 """The test runner that executes *inside* the sandbox. Never imported by the app.
 
-Its source is passed to the sandboxed interpreter with ``-c``, so it uses the standard library
-only and must work as a script. It reads one JSON job from stdin (a memfd the host filled), sets
+It reaches the sandboxed interpreter on stdin (a memfd the host filled), already compiled, with
+the job, and uses the standard library only. It sets
 the run's resource limits, runs the learner's code as a module named ``solution``, then each
 test function, and reports one JSON line per event on a pipe of its own, each prefixed with the
 job's random token so that text the learner prints cannot pass for a result.
@@ -13,11 +13,10 @@ grade; the boundary that protects the server, its secrets and other learners is 
 """
 
 # Startup time is per run, so only modules that are built in or cheap: no json (it imports re),
-# no signal (enum), no contextlib, linecache or traceback. The job arrives as marshal data
-# (made by the app, so safe to load); results leave as JSON written by hand (see _json), since
-# the app must never unmarshal what the learner's code could have written.
+# no signal (enum), no contextlib, linecache or traceback. This code and the job arrive as
+# marshal data (made by the app, so safe to load; see process.BOOTSTRAP); results leave as JSON
+# written by hand (see _json): the app must never unmarshal what the learner could have written.
 import _signal
-import marshal
 import os
 import resource
 import sys
@@ -213,7 +212,8 @@ def _run_suite(token, suite, learner_ns):
 
 
 def main():
-    job = marshal.loads(sys.stdin.buffer.read())  # noqa: S302 - written by the app, not the learner
+    # The bootstrap (process.BOOTSTRAP) has read stdin already and handed the job over.
+    job = globals()["JOB"]
     token = job["token"]
     _OUT[0] = job["fd"]
     # Nothing more to read: input() gets EOF at once instead of waiting for the wall clock.

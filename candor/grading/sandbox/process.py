@@ -19,6 +19,7 @@ import select
 import selectors
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,15 @@ INSIDE_TMP = "/tmp"  # noqa: S108
 log = logging.getLogger("candor.grading.sandbox")
 
 HARNESS_SOURCE = (Path(__file__).parent / "harness.py").read_text()
+# Compiled once here rather than in every run (a few ms each); sent as marshal data, which only
+# an interpreter of the same version can load — otherwise the source goes instead.
+_HARNESS_CODE = compile(HARNESS_SOURCE, "<candor harness>", "exec", dont_inherit=True)
+_VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
+# The whole program given to -c: load (harness, job) from stdin and run the harness.
+BOOTSTRAP = (
+    "import marshal,sys;h,j=marshal.loads(sys.stdin.buffer.read());"
+    "exec(h,{'__name__':'__main__','__builtins__':__builtins__,'JOB':j})"
+)
 # What a run may send back as results: a few KB per test, bounded by the number of tests.
 MAX_RESULT_BYTES = 2 << 20
 # bwrap and the interpreter start in ~30 ms; give a loaded machine some slack on top of the
@@ -140,7 +150,7 @@ def _runtime_python(config: SandboxConfig) -> str:
 def command(config: SandboxConfig, *, sandboxed: bool = True, info_fd: int = -1) -> list[str]:
     """The argv of one run (the job itself arrives on stdin)."""
     name = _runtime_python(config)
-    flags = ["-I", "-B", "-X", "utf8", "-c", HARNESS_SOURCE]
+    flags = ["-I", "-B", "-X", "utf8", "-c", BOOTSTRAP]
     if not sandboxed:
         return [str(config.runtime / "python" / "bin" / name), *flags]
     args = _bwrap_args(config, f"{INSIDE_PYTHON}/bin/{name}")
@@ -150,26 +160,26 @@ def command(config: SandboxConfig, *, sandboxed: bool = True, info_fd: int = -1)
     return args + flags
 
 
-def _payload(job: Job, token: str, fd: int) -> bytes:
-    """The job for the harness, as marshal data: it loads without importing anything."""
+def _payload(job: Job, token: str, fd: int, python_version: str) -> bytes:
+    """The harness and its job, as marshal data: it loads without importing anything."""
     limits = job.limits
-    return marshal.dumps(
-        {
-            "token": token,
-            "fd": fd,
-            "code": job.code,
-            "limits": {
-                "cpu_seconds": limits.cpu_seconds,
-                "memory_mb": limits.memory_mb,
-                "file_mb": limits.file_mb,
-                "processes": limits.processes,
-            },
-            "suites": [
-                {"name": s.name, "source": s.source, "tests": list(s.tests), "show": s.show}
-                for s in job.suites
-            ],
-        }
-    )
+    harness = _HARNESS_CODE if python_version == _VERSION else HARNESS_SOURCE
+    job_data = {
+        "token": token,
+        "fd": fd,
+        "code": job.code,
+        "limits": {
+            "cpu_seconds": limits.cpu_seconds,
+            "memory_mb": limits.memory_mb,
+            "file_mb": limits.file_mb,
+            "processes": limits.processes,
+        },
+        "suites": [
+            {"name": s.name, "source": s.source, "tests": list(s.tests), "show": s.show}
+            for s in job.suites
+        ],
+    }
+    return marshal.dumps((harness, job_data))
 
 
 def _parse_events(raw: bytes, token: str) -> list[dict[str, Any]]:
@@ -197,7 +207,7 @@ def launch(config: SandboxConfig, job: Job, *, uid: int | None, sandboxed: bool)
     proc: subprocess.Popen[bytes] | None = None
     run: _Run | None = None
     try:
-        os.write(stdin_fd, _payload(job, token, results_w))
+        os.write(stdin_fd, _payload(job, token, results_w, config.python_version))
         os.lseek(stdin_fd, 0, os.SEEK_SET)
         extra: dict[str, Any] = {}
         if uid is not None:
