@@ -91,7 +91,8 @@ METRICS: tuple[Metric, ...] = (
            "hidden time excluded)."),
     Metric("idle_share", "Idle share", "idle", "n", "share", True,
            description="Mean share of time on task spent in pauses of 2 s to 10 min."),
-    Metric("correction_rate", "Correction rate", "correction", "n", "ratio", True,
+    # Not "correction_rate": that is one learner's summary field; this is a course mean.
+    Metric("mean_correction_rate", "Correction rate", "correction", "n", "ratio", True,
            description="Mean characters deleted per character typed (0–1)."),
     Metric("paste_share", "Paste share", "paste", "n", "share", False,
            description="Mean share of the answer's characters that were pasted."),

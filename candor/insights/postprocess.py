@@ -24,7 +24,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "seconds": (0.0, float(m.TIME_CAP_S)),
 }
 METRIC_RANGES = {"attempts_to_pass": (1.0, float(m.ATTEMPTS_MAX)),
-                 "correction_rate": (0.0, m.CORRECTION_MAX),
+                 "mean_correction_rate": (0.0, m.CORRECTION_MAX),
                  "repeated_error_density": (0.0, m.RED_MAX)}  # fmt: skip
 
 

@@ -37,18 +37,21 @@ def cell(name: str, est: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _heat(rows: list[dict[str, Any]], metrics: list[str]) -> None:
-    """Colour each metric's column by rank: darker = where learners struggle more."""
+    """Colour each metric's column by value: darker = where learners struggle more, scaled
+    between the easiest and the hardest exercise of this report (equal values, equal colour)."""
     for name in metrics:
         metric = METRIC_BY_NAME[name]
-        cells = [c for r in rows for c in r["cells"] if c["name"] == name and "value" in c]
-        if metric.unit == "share" and not metric.higher_is_harder:
-            ordered = sorted(cells, key=lambda c: -c["value"])
-        else:
-            ordered = sorted(cells, key=lambda c: c["value"])
         if name == "paste_share":
             continue  # neither good nor bad: left neutral
-        for rank, c in enumerate(ordered):
-            c["heat"] = round((HEAT_LEVELS - 1) * rank / max(1, len(ordered) - 1))
+        cells = [c for r in rows for c in r["cells"] if c["name"] == name and "value" in c]
+        sign = 1.0 if metric.higher_is_harder else -1.0
+        scores = [sign * c["value"] for c in cells]
+        if not scores:
+            continue
+        low, high = min(scores), max(scores)
+        for c, score in zip(cells, scores, strict=True):
+            share = (score - low) / (high - low) if high > low else 0.0
+            c["heat"] = round((HEAT_LEVELS - 1) * share)
 
 
 def learners_text(est: dict[str, Any] | None) -> str:

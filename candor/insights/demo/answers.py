@@ -51,7 +51,7 @@ def _short_text(spec: dict[str, Any]) -> Answers:
     return Answers(None, "zzz wrong answer")
 
 
-def _rubric(spec: dict[str, Any]) -> Answers:
+def _rubric_text(spec: dict[str, Any], regex_literals: bool) -> str:
     words: list[str] = []
     lines: list[str] = []
     for check in spec.get("checks") or []:
@@ -64,7 +64,7 @@ def _rubric(spec: dict[str, Any]) -> Answers:
         elif kind == "has_list":
             count = int(check.get("min_items", 2) or 2)
             lines.extend(f"- point {i + 1} about the task" for i in range(count))
-        elif kind == "regex":
+        elif kind == "regex" and regex_literals:
             literal = re.sub(r"[\^\$\\()?*+.]|\[[^\]]*\]|\{[^}]*\}", "", str(check.get("pattern")))
             if literal.split("|")[0].strip():
                 words.append(literal.split("|")[0].strip())
@@ -76,7 +76,20 @@ def _rubric(spec: dict[str, Any]) -> Answers:
     filler = " This keeps the answer clear and specific for the reader."
     while len(text.split()) + sum(len(x.split()) for x in lines) < low + 3:
         text += filler
-    return Answers("\n".join([text, *lines]), "ok")
+    return "\n".join([text, *lines])
+
+
+def _rubric(spec: dict[str, Any], example: str = "") -> Answers:
+    # A regex check may require a phrase or forbid one: try with its literal text, then
+    # without, then the model answer an explanation often quotes.
+    grader = get_grader("rubric")
+    candidates = [_rubric_text(spec, True), _rubric_text(spec, False)]
+    quoted = re.findall(r"[\"“]([^\"”]{80,})[\"”]", example)
+    candidates.extend(q.strip() for q in quoted)
+    for text in candidates:
+        if grader.grade(spec, text).correct:
+            return Answers(text, "ok")
+    return Answers(candidates[0], "ok")
 
 
 def _code(spec: dict[str, Any]) -> Answers:
@@ -91,13 +104,16 @@ BUILDERS = {
     "multiple_choice": lambda s: _choice(s, True),
     "numeric": _numeric,
     "short_text": _short_text,
-    "rubric": _rubric,
+    "rubric": _rubric,  # given the explanation as well, see answers_for
     "code": _code,
 }
 
 
-def answers_for(kind: str, spec: dict[str, Any]) -> Answers | None:
-    """Right and wrong raw answers, or None if this kind cannot be answered here."""
+def answers_for(kind: str, spec: dict[str, Any], example: str = "") -> Answers | None:
+    """Right and wrong raw answers, or None if this kind cannot be answered here.
+
+    ``example``: the exercise's explanation as text (rubric exercises often quote a model
+    answer there)."""
     builder = BUILDERS.get(kind)
     try:
         grader = get_grader(kind)
@@ -105,7 +121,7 @@ def answers_for(kind: str, spec: dict[str, Any]) -> Answers | None:
         return None
     if builder is None:
         return None
-    answers = builder(spec)
+    answers = _rubric(spec, example) if kind == "rubric" else builder(spec)
     if answers.right is not None and not grader.runs_async:
         try:
             ok = grader.grade(spec, grader.parse_answer(spec, answers.right)).correct

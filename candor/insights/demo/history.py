@@ -14,6 +14,7 @@ kind, and hard exercises take longer, with more idle time, corrections and hints
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import math
 import random
@@ -24,6 +25,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from candor.accounts.models import Department, User
 from candor.catalog.models import Exercise, Module, Track
@@ -153,8 +155,10 @@ class Simulator:
                 exs = list(module.exercises.filter(is_retired=False).order_by("order"))
                 usable = []
                 for e in exs:
-                    found = answers_for(e.kind, e.spec)
-                    if found is None:
+                    found = answers_for(
+                        e.kind, e.spec, html.unescape(strip_tags(e.explanation_html))
+                    )
+                    if found is None or found.right is None:
                         self.report.skipped_exercises.append(e.title)
                         continue
                     self.answers[e.pk] = found
