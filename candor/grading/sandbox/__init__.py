@@ -99,10 +99,13 @@ def run(job: Job) -> RunReport:
         return RunReport(outcome="unavailable", detail="busy")
     except OSError as exc:
         return _unavailable(f"could not start a sandbox: {exc}")
-    if sandboxed and report.outcome == "crashed" and not report.events:
-        # The harness never said "ready": bwrap itself failed (no user namespaces, a missing
-        # library, a bad mount). That is the machine's fault, not the learner's.
-        stderr = report.stderr.decode(errors="replace").strip()
-        if stderr.startswith("bwrap:") or report.returncode == 1 and not stderr:
-            return _unavailable(f"bwrap failed: {stderr[:500] or 'exit status 1'}")
+    if not any(event.get("ev") == "ready" for event in report.events):
+        # The harness never started, so the learner's code never ran: bwrap failed (no user
+        # namespaces, a bad mount), the runtime is broken, or the machine is too loaded to
+        # start a run within its wall clock. That is the machine's fault, not the learner's.
+        stderr = report.stderr.decode(errors="replace").strip()[:500]
+        return _unavailable(
+            f"the sandbox did not start ({report.outcome}, exit status {report.returncode}): "
+            f"{stderr or 'no message'}"
+        )
     return report

@@ -4,8 +4,10 @@ machine-wide; the dev override is honoured only in dev."""
 from __future__ import annotations
 
 import logging
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -159,3 +161,30 @@ def test_one_slot_means_one_run_at_a_time(monkeypatch: pytest.MonkeyPatch) -> No
         thread.join()
     assert results == [True, True]
     assert time.monotonic() - started >= 1.2  # one after the other, not side by side
+
+
+FAILING_BWRAP = """#!/bin/sh
+if [ "$1" = "--help" ]; then echo "--size --disable-userns --clearenv --die-with-parent"; exit 0; fi
+echo "bwrap: No permissions to create a new namespace" >&2
+exit 1
+"""
+
+
+def test_a_bwrap_that_cannot_start_means_code_is_not_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Like a kernel without unprivileged user namespaces: bwrap is there but fails at once.
+    folder = Path(tempfile.mkdtemp(prefix="fake-bwrap-"))
+    try:
+        folder.chmod(0o755)  # the sandbox's uid must be able to run it
+        fake = folder / "bwrap"
+        fake.write_text(FAILING_BWRAP)
+        fake.chmod(0o755)
+        monkeypatch.setenv("CANDOR_SANDBOX_BWRAP", str(fake))
+        with caplog.at_level(logging.ERROR, logger="candor.grading.sandbox"):
+            result = grade(marker_code(tmp_path / "ran.txt"))
+    finally:
+        shutil.rmtree(folder)
+    assert result.error_kind == "sandbox_unavailable" and result.error_message == UNAVAILABLE
+    assert "No permissions to create a new namespace" in caplog.text
+    assert not (tmp_path / "ran.txt").exists()
