@@ -33,7 +33,7 @@ def check_settings(app_configs: object = None, **kwargs: object) -> list[checks.
     """``candor check`` (and every start) refuses k below 5 and malformed budgets."""
     from candor.insights import conf
 
-    errors = []
+    errors: list[checks.CheckMessage] = []
     for read in (
         conf.min_group,
         conf.epsilon_per_quarter,

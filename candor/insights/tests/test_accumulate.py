@@ -119,3 +119,31 @@ def test_deleting_a_person_subtracts_their_part(consenting: Any, exercises: Any,
     send(consenting.leo, [make_summary(ex.pk)])
     consenting.leo.delete()
     assert n(_totals(ex), "n") == 1
+
+
+def test_the_hook_does_a_fixed_number_of_queries_whatever_the_batch_size(
+    consenting: Any, exercises: Any, send: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from candor.insights.accumulate import on_ingest
+    from candor.signals import ingestion
+
+    ids = [e.pk for e in exercises.values()]
+    # The data keys, the record and every row of totals exist from here on.
+    send(consenting.lena, [make_summary(i) for i in ids])
+    captured: list[Any] = []
+    original = list(ingestion.AFTER_INGEST)
+    ingestion.AFTER_INGEST[:] = [lambda user, stored: captured.append((user, stored))]
+    try:
+        for n in (1, 40):
+            send(consenting.lena, [make_summary(ids[i % len(ids)]) for i in range(n)])
+    finally:
+        ingestion.AFTER_INGEST[:] = original
+    counts = []
+    for user, stored in captured:
+        with CaptureQueriesContext(connection) as ctx:
+            on_ingest(user, stored)
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1] <= 12, counts
