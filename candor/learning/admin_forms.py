@@ -33,7 +33,7 @@ class RuleForm(forms.Form):
         help_text="Leave empty to assign the whole track.",
     )
     audience = forms.ChoiceField(
-        choices=AssignmentRule.Audience.choices, widget=forms.RadioSelect, label="Who"
+        choices=AssignmentRule.Audience.choices, widget=forms.RadioSelect, label="Applies to"
     )
     department = forms.ModelChoiceField(
         queryset=Department.objects.all(), required=False, empty_label="Choose a department"

@@ -48,7 +48,8 @@ def certificates(request: HttpRequest) -> HttpResponse:
 @require_GET
 def certificate_download(request: HttpRequest, cert_id: int) -> HttpResponse:
     cert = access_certificate_for(request.user, cert_id)  # type: ignore[arg-type]
-    response = HttpResponse(certificate_pdf(cert), content_type="application/pdf")
+    site = request.build_absolute_uri("/")
+    response = HttpResponse(certificate_pdf(cert, site), content_type="application/pdf")
     name = f"candor-certificate-{cert.track.slug}-{cert.completed_on:%Y-%m-%d}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

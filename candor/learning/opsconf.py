@@ -73,9 +73,11 @@ def schedule() -> Schedule:
     )
 
 
-def base_url() -> str:
-    """Where people reach Candor, for links in emails and on certificates."""
-    return (os.environ.get("CANDOR_BASE_URL", "").strip() or "http://127.0.0.1:8000").rstrip("/")
+def base_url(fallback: str = "") -> str:
+    """Where people reach Candor, for links in emails and on certificates: CANDOR_BASE_URL,
+    else ``fallback`` (e.g. the address of the current request), else the local default."""
+    configured = os.environ.get("CANDOR_BASE_URL", "").strip()
+    return (configured or fallback or "http://127.0.0.1:8000").rstrip("/")
 
 
 def verify_limit() -> tuple[int, int]:
