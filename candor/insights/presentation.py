@@ -60,8 +60,13 @@ def learners_text(est: dict[str, Any] | None) -> str:
     return f"≈ {est['value']:.0f} (± {1.96 * est['sd']:.0f})"
 
 
+def _known(result: dict[str, Any]) -> list[str]:
+    """The result's metrics this version knows (a ledger row outlives renamings)."""
+    return [n for n in result.get("metrics", []) if n in METRIC_BY_NAME]
+
+
 def table(result: dict[str, Any]) -> dict[str, Any]:
-    metrics: list[str] = result["metrics"]
+    metrics = _known(result)
     rows = []
     for ex in result["exercises"]:
         values = ex.get("values", {})
@@ -100,7 +105,7 @@ def table(result: dict[str, Any]) -> dict[str, Any]:
 def chart_data(result: dict[str, Any]) -> dict[str, Any]:
     """The data island for frontend/charts.js: per metric, each exercise's interval."""
     out: dict[str, Any] = {}
-    for name in result["metrics"]:
+    for name in _known(result):
         metric = METRIC_BY_NAME[name]
         rows = [
             {

@@ -60,6 +60,11 @@ class BudgetStatus:
     def renews_on(self) -> dt.date:
         return self.quarter.renews_on
 
+    @property
+    def over(self) -> bool:
+        """A past quarter: its budget never renews (its data stays covered by it)."""
+        return self.quarter < Quarter.of()
+
 
 def budget_status(track: Track, quarter: Quarter) -> BudgetStatus:
     row = Budget.objects.filter(track=track, quarter=str(quarter)).first()
@@ -115,8 +120,13 @@ def _request(author: Any, query: ReportQuery) -> Requested:
             raise BudgetExhausted(
                 f"The privacy budget of “{query.track.title}” for {query.quarter.label} is spent "
                 f"(ε {budget.spent_epsilon.normalize()} of {limit.normalize()}; a release needs "
-                f"ε {cost.normalize()}). It renews on {renews.day} {renews:%B %Y}. "
-                "Reports released before stay available.",
+                f"ε {cost.normalize()}). "
+                + (
+                    "That quarter is over, so its budget does not renew. "
+                    if query.quarter < Quarter.of()
+                    else f"It renews on {renews.day} {renews:%B %Y}. "
+                )
+                + "Reports released before stay available.",
                 renews,
             )
         release = Release.objects.create(
