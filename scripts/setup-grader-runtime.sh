@@ -9,7 +9,7 @@
 #                   requirements-grader.txt, all byte-compiled, plus copies of exactly the
 #                   system libraries they link against (ldd's closure: libc, libstdc++, libssl,
 #                   …) and the dynamic loader. The sandbox mounts this one folder read-only at
-#                   /opt/python and nothing of the host's /usr: one mount instead of thirty
+#                   /opt/python and nothing of the host's /usr: one bind mount, not thirty,
 #                   keeps a run's start-up fast, and the copies are consistent with each other.
 #   host-libs.txt   where each copied library came from (path, size, mtime): when the system
 #                   updates one (apt upgrade), the next run of this script rebuilds.
