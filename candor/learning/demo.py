@@ -15,7 +15,9 @@ from candor.accounts.models import Department, User
 from candor.catalog.models import Track
 from candor.learning.assignments import sync_assignments
 from candor.learning.models import AssignmentRule
+from candor.privacy.org import do_enable_signals, signals_enabled
 
+DEMO_DPIA = "DEMO-DPIA-2026-01 (demo data, not a real assessment)"
 DEMO_PASSWORD = "candor-demo"  # noqa: S105 - documented demo credential, demo mode only
 
 DEPARTMENTS = [
@@ -94,7 +96,7 @@ def load_demo_company() -> dict[str, int]:
         index = 0
         for dept_slug in TEAM_DEPARTMENTS:
             lead = None
-            size = 5 if dept_slug != "marketing" else 3
+            size = 5
             for position in range(size):
                 first, last = FIRST[index % len(FIRST)], LAST[(index * 7) % len(LAST)]
                 index += 1
@@ -108,6 +110,9 @@ def load_demo_company() -> dict[str, int]:
                     user.manager = lead or people["maya"]
                 user.save()
         _demo_rules(depts)
+        # The demo shows the whole product, so its DPIA is "recorded"; learners still choose.
+        if not signals_enabled():
+            do_enable_signals(people["adam"], dpia_reference=DEMO_DPIA)
     counts = sync_assignments()
     return {"people_created": created, "people": User.objects.count(), **counts}
 

@@ -33,6 +33,6 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDemo accounts (password: {DEMO_PASSWORD}):")
         for local, name, _dept, _mgr, roles in NAMED:
             role_text = ", ".join(sorted(roles | {"learner"}))
-            self.stdout.write(f"  {local}@demo.candor  {name:<16} {role_text}")
+            self.stdout.write(f"  {local + '@demo.candor':<20} {name:<16} {role_text}")
         port = os.environ.get("PORT", "8000")
         self.stdout.write(f"\nOpen http://127.0.0.1:{port}/ and sign in.")
