@@ -9,6 +9,7 @@ import io
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from conftest import PASSWORD
@@ -25,7 +26,8 @@ def history(assigned: Any, course: Any, settings: Any) -> Any:
     vault.reset()
     settings.CANDOR_INSIGHTS_EPSILON_PER_QUARTER = "12"
     settings.CANDOR_INSIGHTS_EPSILON_PER_RELEASE = "6"
-    settings.CANDOR_INSIGHTS_INLINE = False  # the real background worker, with its progress
+    settings.CANDOR_INSIGHTS_INLINE = False  # built in the background, with its progress
+    settings.CANDOR_INSIGHTS_WORKERS = 0  # … by `candor insights-worker`, run by the test
     return generate([course], learners=80, days=20, hard_per_track=1, consent_share=1.0)
 
 
@@ -50,7 +52,14 @@ def test_ari_releases_a_report_and_the_hard_exercise_stands_out(
     shoot(page, "insights-report-before-release")
 
     page.get_by_role("button", name="Release this report").click()
-    # Built off the request path: the page shows progress, then reloads with the report.
+    # Built off the request path: the page shows the release waiting, with its progress…
+    progress = page.locator("[data-release-status-url]")
+    expect(progress).to_contain_text("Waiting for a worker")
+    expect(progress.get_by_role("status")).to_be_visible()
+    axe_check(page)
+    shoot(page, "insights-report-waiting")
+    # …a worker builds it, and the page (polling) reloads with the report by itself.
+    call_command("insights_worker", "--once", verbosity=0)
     callout = page.get_by_role("note")
     expect(callout).to_be_visible(timeout=30_000)
     expect(callout).to_contain_text(hard)
