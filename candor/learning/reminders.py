@@ -183,8 +183,14 @@ def _send_one(pk: int, today: dt.date, cfg: Schedule, connection: Any, report: S
     reminder = Reminder.objects.select_related(
         "recipient", "assignment__module__track", "assignment__user"
     ).get(pk=pk)
-    why_not = _obsolete(reminder, today)
-    composed = None if why_not else _compose(reminder, today)
+    try:
+        why_not = _obsolete(reminder, today)
+        composed = None if why_not else _compose(reminder, today)
+    except Exception as exc:
+        # A bug or a missing dependency (e.g. the key store for the digest's audit entries):
+        # give the claim back at once rather than leave it to the lease, and stop the run.
+        _finish(reminder, status=Reminder.Status.PENDING, last_error=repr(exc)[:300])
+        raise
     if composed is None:
         _finish(
             reminder, status=Reminder.Status.CANCELLED, last_error=why_not or "nothing to report"

@@ -293,3 +293,22 @@ def test_unique_constraints_refuse_a_second_row(on_start: Any) -> None:
     Reminder.objects.create(recipient=on_start.maya, kind="digest", scheduled_on=a.due_on)
     with pytest.raises(IntegrityError), transaction.atomic():
         Reminder.objects.create(recipient=on_start.maya, kind="digest", scheduled_on=a.due_on)
+
+
+def test_an_unexpected_error_gives_the_claim_back(
+    on_start: Any, mailbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import candor.learning.reminders as reminders
+
+    def broken(manager: Any) -> Any:
+        raise RuntimeError("key store unavailable")
+
+    monkeypatch.setenv("CANDOR_DIGEST_WEEKDAY", "monday")
+    monkeypatch.setattr(reminders, "team_rows", broken)
+    with time_machine.travel(day(5), tick=False):
+        plan_reminders()
+        with pytest.raises(RuntimeError):
+            send_pending()
+    assert not Reminder.objects.filter(status=Reminder.Status.SENDING).exists()
+    failed = Reminder.objects.filter(last_error__contains="key store unavailable")
+    assert failed.count() == 1 and failed.get().status == Reminder.Status.PENDING
