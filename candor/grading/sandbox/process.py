@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import marshal
 import os
 import secrets
 import select
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +30,6 @@ from candor.grading.sandbox.config import INSIDE_PYTHON, SandboxConfig
 
 # Inside the sandbox /tmp is a private tmpfs of its own, not the host's shared /tmp.
 INSIDE_TMP = "/tmp"  # noqa: S108
-
-log = logging.getLogger("candor.grading.sandbox")
 
 HARNESS_SOURCE = (Path(__file__).parent / "harness.py").read_text()
 # Compiled once here rather than in every run (a few ms each); sent as marshal data, which only
@@ -206,9 +205,17 @@ def launch(config: SandboxConfig, job: Job, *, uid: int | None, sandboxed: bool)
     fds = [results_r, results_w, info_r, info_w, stdin_fd]
     proc: subprocess.Popen[bytes] | None = None
     run: _Run | None = None
+    scratch = ""
     try:
         os.write(stdin_fd, _payload(job, token, results_w, config.python_version))
         os.lseek(stdin_fd, 0, os.SEEK_SET)
+        # bwrap itself sees nothing of the app's environment either. Without bwrap (dev only)
+        # the code at least runs in a throw-away folder rather than the app's.
+        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+        workdir = "/"
+        if not sandboxed:
+            workdir = scratch = tempfile.mkdtemp(prefix="candor-unsandboxed-")
+            env |= {"HOME": scratch, "TMPDIR": scratch} | dict.fromkeys(_THREAD_VARS, "1")
         extra: dict[str, Any] = {}
         if uid is not None:
             extra = {"user": uid, "group": uid, "extra_groups": []}
@@ -219,9 +226,8 @@ def launch(config: SandboxConfig, job: Job, *, uid: int | None, sandboxed: bool)
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             pass_fds=tuple(fd for fd in (results_w, info_w) if fd >= 0),
-            # bwrap itself sees nothing of the app's environment either.
-            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
-            cwd="/",
+            env=env,
+            cwd=workdir,
             start_new_session=True,  # one process group to kill
             **extra,
         )
@@ -235,10 +241,16 @@ def launch(config: SandboxConfig, job: Job, *, uid: int | None, sandboxed: bool)
         for fd in fds:
             if fd >= 0:
                 os.close(fd)
-        if proc is not None and proc.poll() is None:
-            _kill(proc)
+        if proc is not None:
+            if proc.poll() is None:
+                _kill(proc)
+            for pipe in (proc.stdout, proc.stderr):
+                if pipe is not None:
+                    pipe.close()
         if run is not None:
             run.wait_for_teardown()
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:

@@ -137,6 +137,8 @@ def test_a_slot_held_by_another_process_makes_runs_wait_then_give_up(
     finally:
         holder.kill()
         holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
     assert grade("def answer():\n    return 42\n").correct
 
 
