@@ -312,3 +312,51 @@ def test_an_unexpected_error_gives_the_claim_back(
     assert not Reminder.objects.filter(status=Reminder.Status.SENDING).exists()
     failed = Reminder.objects.filter(last_error__contains="key store unavailable")
     assert failed.count() == 1 and failed.get().status == Reminder.Status.PENDING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_the_same_time_send_each_reminder_once(
+    on_start: Any, smtp_settings: Any
+) -> None:
+    """Real threads, each with its own database connection, against a slow mail server."""
+    import asyncio
+    import threading
+
+    from aiosmtpd.controller import Controller
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith("file:memory"):
+        pytest.skip("an in-memory SQLite test database has no concurrent writers")
+    received: list[str] = []
+
+    class Slow:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            await asyncio.sleep(0.05)
+            received.extend(envelope.rcpt_tos)
+            return "250 OK"
+
+    controller = Controller(Slow(), hostname="127.0.0.1", port=smtp_settings.EMAIL_PORT)
+    controller.start()
+    reports: list[Any] = []
+
+    def worker() -> None:
+        try:
+            with time_machine.travel(day(7), tick=False):
+                reports.append(send_pending())
+        finally:
+            connection.close()
+
+    try:
+        with time_machine.travel(day(7), tick=False):
+            plan_reminders()
+        threads = [threading.Thread(target=worker) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        controller.stop()
+    assert len(reports) == 3
+    assert sum(r.sent for r in reports) == 8
+    assert sum(1 for r in reports if r.sent) >= 2  # the runs really overlapped
+    assert sorted(received) == sorted(set(received)) and len(received) == 8
