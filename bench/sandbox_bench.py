@@ -50,14 +50,21 @@ def overhead(runs: int) -> dict[str, Any]:
     def plain() -> None:
         subprocess.run([python, "-I", "-c", code], check=True, capture_output=True)
 
-    bwrap_args = process.command(config)[: -len(["-I", "-B", "-X", "utf8", "-c", "…"])]
+    runtime_fd = process.open_runtime(config)
+    bwrap_args = process.command(config, runtime_fd=runtime_fd)
+    bwrap_args = bwrap_args[: -len(["-I", "-B", "-X", "utf8", "-c", "…"])]
     extra: dict[str, Any] = {}
     if os.geteuid() == 0:
         extra = {"user": config.uid_base, "group": config.uid_base, "extra_groups": []}
 
     def bwrap_only() -> None:
         subprocess.run(
-            [*bwrap_args, "-I", "-c", code], check=True, capture_output=True, env={}, **extra
+            [*bwrap_args, "-I", "-c", code],
+            check=True,
+            capture_output=True,
+            env={},
+            pass_fds=(runtime_fd,),
+            **extra,
         )
 
     job = sandbox.Job(

@@ -92,7 +92,7 @@ def load_config() -> SandboxConfig:
     return SandboxConfig(
         env=env,
         bwrap=bwrap,
-        runtime=runtime.resolve(),
+        runtime=runtime.absolute(),
         slots=slots,
         uid_base=uid_base,
         lock_dir=lock_dir,

@@ -100,8 +100,7 @@ class RunReport:
     detail: str = ""  # for the operator's log, never for the learner
 
 
-def _bwrap_args(config: SandboxConfig, python: str) -> list[str]:
-    runtime = config.runtime / "python"
+def _bwrap_args(config: SandboxConfig, python: str, runtime_fd: int) -> list[str]:
     args = [
         config.bwrap,
         # Own user, PID, network (loopback only, nothing listening), IPC, UTS and cgroup
@@ -127,7 +126,9 @@ def _bwrap_args(config: SandboxConfig, python: str) -> list[str]:
     # device nodes; a private, size-limited /tmp. Every mount costs start-up time, so few.
     loader = (config.runtime / "loader.txt").read_text().strip()
     args += [
-        "--ro-bind", str(runtime), INSIDE_PYTHON,
+        # From a descriptor the app opened: the sandbox's uid may not be allowed to walk the
+        # path to the runtime (a checkout under /root, a mode-750 /srv), and needs not.
+        "--ro-bind-fd", str(runtime_fd), INSIDE_PYTHON,
         "--symlink", f"{INSIDE_PYTHON}/lib/{os.path.basename(loader)}", loader,
     ]  # fmt: skip
     for device in _DEVICES:
@@ -146,17 +147,24 @@ def _runtime_python(config: SandboxConfig) -> str:
     return f"python{config.python_version}"
 
 
-def command(config: SandboxConfig, *, sandboxed: bool = True, info_fd: int = -1) -> list[str]:
+def command(
+    config: SandboxConfig, *, sandboxed: bool = True, info_fd: int = -1, runtime_fd: int = -1
+) -> list[str]:
     """The argv of one run (the job itself arrives on stdin)."""
     name = _runtime_python(config)
     flags = ["-I", "-B", "-X", "utf8", "-c", BOOTSTRAP]
     if not sandboxed:
         return [str(config.runtime / "python" / "bin" / name), *flags]
-    args = _bwrap_args(config, f"{INSIDE_PYTHON}/bin/{name}")
+    args = _bwrap_args(config, f"{INSIDE_PYTHON}/bin/{name}", runtime_fd)
     if info_fd >= 0:
-        # bwrap reports the host pid of the sandbox's init there: see _wait_for_teardown.
+        # bwrap reports the host pid of the sandbox's init there: see _Run.wait_for_teardown.
         args[1:1] = ["--info-fd", str(info_fd)]
     return args + flags
+
+
+def open_runtime(config: SandboxConfig) -> int:
+    """An O_PATH descriptor of the runtime folder, for bwrap's --ro-bind-fd."""
+    return os.open(config.runtime / "python", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
 
 
 def _payload(job: Job, token: str, fd: int, python_version: str) -> bytes:
@@ -202,7 +210,8 @@ def launch(config: SandboxConfig, job: Job, *, uid: int | None, sandboxed: bool)
     results_r, results_w = os.pipe()
     info_r, info_w = os.pipe() if sandboxed else (-1, -1)
     stdin_fd = os.memfd_create("candor-job", os.MFD_CLOEXEC)
-    fds = [results_r, results_w, info_r, info_w, stdin_fd]
+    runtime_fd = open_runtime(config) if sandboxed else -1
+    fds = [results_r, results_w, info_r, info_w, stdin_fd, runtime_fd]
     proc: subprocess.Popen[bytes] | None = None
     run: _Run | None = None
     scratch = ""
@@ -221,17 +230,17 @@ def launch(config: SandboxConfig, job: Job, *, uid: int | None, sandboxed: bool)
             extra = {"user": uid, "group": uid, "extra_groups": []}
         started = time.monotonic()
         proc = subprocess.Popen(
-            command(config, sandboxed=sandboxed, info_fd=info_w),
+            command(config, sandboxed=sandboxed, info_fd=info_w, runtime_fd=runtime_fd),
             stdin=stdin_fd,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            pass_fds=tuple(fd for fd in (results_w, info_w) if fd >= 0),
+            pass_fds=tuple(fd for fd in (results_w, info_w, runtime_fd) if fd >= 0),
             env=env,
             cwd=workdir,
             start_new_session=True,  # one process group to kill
             **extra,
         )
-        for fd in (results_w, info_w):
+        for fd in (results_w, info_w, runtime_fd):
             if fd >= 0:
                 os.close(fd)
         fds = [results_r, info_r, stdin_fd]

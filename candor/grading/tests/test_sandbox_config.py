@@ -190,3 +190,14 @@ def test_a_bwrap_that_cannot_start_means_code_is_not_run(
     assert result.error_kind == "sandbox_unavailable" and result.error_message == UNAVAILABLE
     assert "No permissions to create a new namespace" in caplog.text
     assert not (tmp_path / "ran.txt").exists()
+
+
+def test_the_runtime_may_sit_where_the_sandbox_uid_cannot_walk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Like a checkout under /root (mode 700): the app opens the runtime, bwrap binds the fd.
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    (private / "runtime").symlink_to(load_config().runtime)
+    monkeypatch.setenv("CANDOR_GRADER_RUNTIME", str(private / "runtime"))
+    assert grade("def answer():\n    return 42\n").correct
