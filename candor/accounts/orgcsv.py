@@ -141,3 +141,21 @@ def read_rows(
             problems.append(Problem(filename, line, f"more than {MAX_ROWS} rows; split the file."))
             break
     return rows, problems
+
+
+def cycles(parent_of: dict[str, str]) -> list[list[str]]:
+    """Each circle in a child → parent map, once, starting from its smallest member."""
+    found: list[list[str]] = []
+    done: set[str] = set()
+    for start in sorted(parent_of):
+        path: list[str] = []
+        node = start
+        while node and node not in done and node not in path:
+            path.append(node)
+            node = parent_of.get(node, "")
+        if node and node in path:
+            cycle = path[path.index(node) :]
+            pivot = cycle.index(min(cycle))
+            found.append(cycle[pivot:] + cycle[:pivot])
+        done.update(path)
+    return found

@@ -14,6 +14,7 @@ has left and is deactivated (never deleted: completion records point to them) â€
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
 
 from candor.accounts.models import ROLE_FIELDS, Department, User
-from candor.accounts.orgcsv import Problem, Row, decode, read_rows
+from candor.accounts.orgcsv import Problem, Row, cycles, decode, read_rows
 
 PEOPLE_REQUIRED = ("email", "full_name", "department")
 PEOPLE_OPTIONAL = ("manager_email", "roles", "joined_on")
@@ -223,7 +224,7 @@ def _plan_departments(rows: list[DeptRow], name: str, plan: OrgPlan) -> dict[str
             )
         elif row.parent == row.slug:
             plan.problems.append(Problem(name, row.line, "a department cannot be its own parent."))
-    for cycle in _cycles(parents):
+    for cycle in cycles(parents):
         lines = sorted(by_line[s].line for s in cycle if s in by_line)
         plan.problems.append(
             Problem(
@@ -341,7 +342,7 @@ def _check_managers(
             else "is not a person in the file"
         )
         plan.problems.append(Problem(name, p.line, f"manager {p.manager_email} {why}."))
-    for cycle in _cycles(chain):
+    for cycle in cycles(chain):
         lines = sorted(line_of[e] for e in cycle if e in line_of)
         plan.problems.append(
             Problem(
@@ -352,24 +353,6 @@ def _check_managers(
                 + f" (lines {', '.join(map(str, lines))}).",
             )
         )
-
-
-def _cycles(parent_of: dict[str, str]) -> list[list[str]]:
-    """Each circle in a child â†’ parent map, once, starting from its smallest member."""
-    found: list[list[str]] = []
-    done: set[str] = set()
-    for start in sorted(parent_of):
-        path: list[str] = []
-        node = start
-        while node and node not in done and node not in path:
-            path.append(node)
-            node = parent_of.get(node, "")
-        if node and node in path:
-            cycle = path[path.index(node) :]
-            pivot = cycle.index(min(cycle))
-            found.append(cycle[pivot:] + cycle[:pivot])
-        done.update(path)
-    return found
 
 
 def _changes(user: User, p: PersonRow) -> dict[str, tuple[Any, Any]]:
@@ -443,10 +426,13 @@ class Applied:
         return [*self.created, *(u for u, _ in self.updated), *self.deactivated]
 
 
-def apply_plan(plan: OrgPlan) -> Applied:
-    """Perform a problem-free plan. Call inside a transaction (the caller's)."""
+def apply_plan(plan: OrgPlan, progress: Callable[[int], None] | None = None) -> Applied:
+    """Perform a problem-free plan. Call inside a transaction (the caller's). ``progress``
+    is told the number of people to go, then called once per person (for a progress bar)."""
     if not plan.ok:
         raise ValueError("a plan with problems cannot be applied")
+    tick = progress or (lambda _total: None)
+    tick(len(plan.people) + len(plan.deactivate))
     done = Applied()
     for row in plan.departments_new:
         dept = Department.objects.create(slug=row.slug, name=row.name)
@@ -485,6 +471,7 @@ def apply_plan(plan: OrgPlan) -> Applied:
             fields = list(change.changes) + (["is_active"] if change.reactivate else [])
             done.updated.append((user, fields))
         users[p.email] = user
+        tick(-1)
     by_email = {u.email: u for u in User.objects.all()}
     for change in plan.people:
         if change.user is None or "manager" in change.changes:
@@ -495,4 +482,5 @@ def apply_plan(plan: OrgPlan) -> Applied:
         user.is_active = False
         user.save(update_fields=["is_active"])
         done.deactivated.append(user)
+        tick(-1)
     return done

@@ -9,6 +9,7 @@ cannot happen. Deactivated people's sessions end in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +53,7 @@ def do_org_import(
     keep_missing: bool = False,
     people_name: str = "people.csv",
     departments_name: str = "departments.csv",
+    progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Validate everything, then apply everything — or nothing. ``actor`` None: the command
     line (the audit log records the system as the actor)."""
@@ -67,7 +69,7 @@ def do_org_import(
         result = ImportResult(plan, dry_run)
         if dry_run or not plan.ok:
             return result
-        applied = apply_plan(plan)
+        applied = apply_plan(plan, progress)
         result.applied = applied
         result.sync = sync_assignments(applied.touched)
         for dept, created in applied.departments:

@@ -133,3 +133,28 @@ def test_codes_are_unguessable(assigned: Any) -> None:
 
     codes = {new_code() for _ in range(2000)}
     assert len(codes) == 2000 and all(CODE_RE.fullmatch(c) for c in codes)
+
+
+def test_reminders_and_certificates_are_in_the_learners_export(assigned: Any) -> None:
+    """The data inventory declares both tables; their rows carry every declared field."""
+    from candor.learning.models import Reminder
+    from candor.privacy import inventory
+
+    lena = assigned.lena
+    ModuleCompletion.objects.create(user=lena, module=Module.objects.get(slug="how-candor-works"))
+    issue_certificates([lena])
+    Reminder.objects.create(
+        recipient=lena,
+        assignment=lena.assignments.first(),
+        kind=Reminder.Kind.BEFORE_DUE,
+        scheduled_on=dt.date(2026, 5, 1),
+        status=Reminder.Status.SENT,
+        email_subject="Reminder",
+        body="Hello Lena",
+    )
+    for model in ("learning.Reminder", "learning.Certificate"):
+        decl = inventory.load().get(model)
+        assert decl is not None, model
+        rows = decl.rows_for(lena)
+        assert len(rows) == 1 and set(decl.fields) <= set(rows[0]), (model, rows)
+    assert inventory.undeclared_models() == {}

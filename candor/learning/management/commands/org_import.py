@@ -46,9 +46,24 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         names = [options["file"], *([options["departments"]] if options["departments"] else [])]
-        data = []
-        for name in tqdm(names, desc="Reading", unit="file", file=self.stderr, disable=None):
-            data.append(self._read(name))
+        data = [self._read(name) for name in names]
+        bars: list[Any] = []
+
+        def progress(total_or_step: int) -> None:
+            # Told the total first, then -1 per person written.
+            if not bars:
+                bars.append(
+                    tqdm(
+                        total=total_or_step,
+                        desc="Importing",
+                        unit="person",
+                        file=self.stderr,
+                        disable=None,
+                    )
+                )
+            else:
+                bars[0].update(1)
+
         result = do_org_import(
             None,
             data[0],
@@ -57,7 +72,10 @@ class Command(BaseCommand):
             keep_missing=options["keep_missing"],
             people_name=Path(options["file"]).name,
             departments_name=Path(options["departments"]).name if options["departments"] else "",
+            progress=progress,
         )
+        for bar in bars:
+            bar.close()
         if not result.plan.ok:
             for line in result.lines():
                 self.stderr.write(line)
