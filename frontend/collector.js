@@ -5,8 +5,9 @@
 // signals; without it nothing here runs and nothing is stored in the browser.
 //
 // What it never does: it listens to no key event at all (keydown/keyup/keypress), reads no
-// typed text, no clipboard, no pointer position. Edits are classified from `inputType` and
-// field lengths; the code editor reports counts only. The numbers live in a fixed-size state
+// typed text, no clipboard, no pointer position. Edits are classified from `inputType`, the
+// field's length and the number of characters an edit inserted (the length of the event's
+// data, never its content); the code editor reports counts only. The numbers live in a fixed-size state
 // (lib/collector-core.js) and are coarsened before they leave.
 
 import * as core from "./lib/collector-core.js";
@@ -58,14 +59,6 @@ function sender(endpoint, csrf) {
 const TEXT_FIELD = "textarea, input:not([type]), input[type=text], input[type=search], input[type=url], input[type=email], input[type=number]";
 const CHOICE_FIELD = "input[type=radio], input[type=checkbox], select";
 
-function selectionLength(el) {
-  try {
-    return Math.max(0, (el.selectionEnd ?? 0) - (el.selectionStart ?? 0));
-  } catch (_error) {
-    return 0; // fields without a text selection (e.g. type=number)
-  }
-}
-
 function attach(config, outbox, article, form) {
   const d = config.dataset;
   const exerciseId = Number(article.dataset.exerciseId);
@@ -77,39 +70,53 @@ function attach(config, outbox, article, form) {
   if (document.visibilityState === "hidden") core.setHidden(state, now(), true);
 
   const belongs = (el) => el instanceof Element && (el.form === form || form.contains(el));
+  // What each element is, decided once: this runs for every keystroke, so no selector
+  // matching or tree walking after the first event of a field.
+  const kinds = new WeakMap();
+  const kindOf = (el) => {
+    let kind = kinds.get(el);
+    if (kind === undefined) {
+      kind = "";
+      if (belongs(el)) kind = el.matches(TEXT_FIELD) ? "text" : el.matches(CHOICE_FIELD) ? "choice" : "";
+      kinds.set(el, kind);
+    }
+    return kind;
+  };
   const editors = new WeakSet(); // textareas driven by the code editor: it reports for them
   const lengths = new WeakMap(); // each field's current length (a number per field)
-  let before = null; // {el, length, selected} of the edit in progress
 
-  const onTextEdit = (event) => {
-    const el = event.target;
-    if (finished || !belongs(el) || !el.matches(TEXT_FIELD) || editors.has(el)) return;
-    const prior = before && before.el === el ? before : { length: lengths.get(el) ?? 0, selected: 0 };
-    before = null;
-    lengths.set(el, el.value.length);
-    core.recordEdit(state, now(), core.classifyInput(event.inputType, prior.length, prior.selected, el.value.length));
-    check();
-  };
   for (const el of form.querySelectorAll(TEXT_FIELD)) lengths.set(el, el.value.length);
 
-  document.addEventListener("beforeinput", (event) => {
+  // One listener, on "input" only: the field's length and the event's own count of inserted
+  // characters say what changed, so nothing needs remembering between events.
+  document.addEventListener("input", (event) => {
     const el = event.target;
-    if (belongs(el) && el.matches(TEXT_FIELD)) {
-      before = { el, length: el.value.length, selected: selectionLength(el) };
+    if (finished || kindOf(el) !== "text" || editors.has(el)) return;
+    const after = el.value.length;
+    const prior = lengths.get(el) ?? after;
+    lengths.set(el, after);
+    const data = event.data;
+    if (event.inputType === "insertText") {
+      // How many characters the keystroke inserted — never which; anything else the field
+      // lost was a selection typed over.
+      const inserted = data ? data.length : Math.max(0, after - prior);
+      core.recordEdit(state, now(), "type", inserted, Math.max(0, prior + inserted - after));
+      return;
     }
+    const edit = core.classifyInput(event.inputType, prior, after, data ? data.length : null);
+    core.recordEdit(state, now(), edit.kind, edit.inserted, edit.deleted);
+    if (edit.deleted) check(); // heavy correction is the one rule an edit can trigger
   }, true);
-  document.addEventListener("input", onTextEdit, true);
   document.addEventListener("candor:editor-input", (event) => {
     const el = event.target;
     if (finished || !(el instanceof Element) || !article.contains(el)) return;
     editors.add(el);
-    core.recordEdit(state, now(), core.editorEdit(event.detail));
-    check();
+    const edit = core.editorEdit(event.detail);
+    core.recordEdit(state, now(), edit.kind, edit.inserted, edit.deleted);
+    if (edit.deleted) check();
   }, true);
   document.addEventListener("change", (event) => {
-    if (!finished && belongs(event.target) && event.target.matches(CHOICE_FIELD)) {
-      core.recordActivity(state, now());
-    }
+    if (!finished && kindOf(event.target) === "choice") core.recordActivity(state, now());
   }, true);
   document.addEventListener("toggle", (event) => {
     const el = event.target;

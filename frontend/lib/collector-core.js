@@ -82,12 +82,13 @@ function tick(state, now) {
   state.sawEdit = true;
 }
 
-// One change of an answer field: {kind, inserted, deleted} — character counts, never text.
-export function recordEdit(state, now, edit) {
+// One change of an answer field: its kind and character counts, never text. Scalars, not an
+// object: this runs for every keystroke, and allocating nothing keeps it cheap.
+export function recordEdit(state, now, kind, insertedChars, deletedChars) {
   tick(state, now);
-  const inserted = count(edit.inserted);
-  const deleted = count(edit.deleted);
-  switch (edit.kind) {
+  const inserted = count(insertedChars);
+  const deleted = count(deletedChars);
+  switch (kind) {
     case "type":
       state.keystrokes = capAdd(state.keystrokes, 1);
       state.insertions = capAdd(state.insertions, inserted);
@@ -204,24 +205,33 @@ export function summarize(state, now, meta) {
   };
 }
 
-// What a plain <input>/<textarea> change was, from its inputType and lengths only: the field's
-// length and selection length before (from beforeinput) and its length after. No text is read.
-export function classifyInput(inputType, lengthBefore, selectedBefore, lengthAfter) {
+// What a plain <input>/<textarea> change was, from its inputType and numbers only: the
+// field's length before and after, and how many characters the browser says it inserted
+// (the length of the event's data; null when it does not say). No text is kept. Whatever the
+// field lost beyond that was a selection replaced by the insertion.
+const TYPED = new Set([
+  "insertText", "insertLineBreak", "insertParagraph", "insertCompositionText",
+  "insertReplacementText",
+]);
+const PASTED = new Set(["insertFromPaste", "insertFromPasteAsQuotation"]);
+
+export function classifyInput(inputType, lengthBefore, lengthAfter, dataLength) {
   const delta = lengthAfter - lengthBefore;
   const type = String(inputType || "");
   if (type === "historyUndo") return { kind: "undo", inserted: 0, deleted: 0 };
-  if (type === "insertFromPaste" || type === "insertFromPasteAsQuotation") {
-    return { kind: "paste", inserted: Math.max(0, delta + selectedBefore), deleted: selectedBefore };
-  }
   if (type === "deleteByCut") return { kind: "cut", inserted: 0, deleted: Math.max(0, -delta) };
   if (type.startsWith("delete") && type !== "deleteByDrag") {
     return { kind: "delete", inserted: 0, deleted: Math.max(0, -delta) };
   }
-  if (type === "insertText" || type === "insertLineBreak" || type === "insertParagraph"
-      || type === "insertCompositionText" || type === "insertReplacementText") {
-    return { kind: "type", inserted: Math.max(0, delta + selectedBefore), deleted: selectedBefore };
-  }
-  return { kind: "other", inserted: 0, deleted: 0 };
+  const typed = TYPED.has(type);
+  if (!typed && !PASTED.has(type)) return { kind: "other", inserted: 0, deleted: 0 };
+  const known = type === "insertLineBreak" || type === "insertParagraph" ? 1 : dataLength;
+  const inserted = Number.isFinite(known) && known >= 0 ? known : Math.max(0, delta);
+  return {
+    kind: typed ? "type" : "paste",
+    inserted,
+    deleted: Math.max(0, lengthBefore + inserted - lengthAfter),
+  };
 }
 
 // The code editor reports {inserted, deleted, kind}; anything unexpected becomes "other".

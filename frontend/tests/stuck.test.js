@@ -9,7 +9,7 @@ const fresh = { passed: false, failedSubmissions: 0 };
 
 test("idle without progress, after the first edit", () => {
   const s = createState(0);
-  recordEdit(s, 1000, { kind: "type", inserted: 1, deleted: 0 });
+  recordEdit(s, 1000, "type", 1, 0);
   assert.equal(stuckReason(s, 1000 + DEFAULT_RULES.idleMs - 1, fresh), null);
   assert.equal(stuckReason(s, 1000 + DEFAULT_RULES.idleMs, fresh), "idle");
 });
@@ -22,7 +22,7 @@ test("before any edit the learner may be reading: twice as long", () => {
 
 test("time away from the page is not idleness", () => {
   const s = createState(0);
-  recordEdit(s, 0, { kind: "type", inserted: 1, deleted: 0 });
+  recordEdit(s, 0, "type", 1, 0);
   setHidden(s, 1000, true);
   assert.equal(stuckReason(s, 500_000, fresh), null);
   setHidden(s, 500_000, false);
@@ -33,10 +33,10 @@ test("repeated failures and heavy correction", () => {
   const s = createState(0);
   assert.equal(stuckReason(s, 10, { passed: false, failedSubmissions: 2 }), "failures");
   assert.equal(stuckReason(s, 10, { passed: true, failedSubmissions: 5 }), null);
-  recordEdit(s, 10, { kind: "type", inserted: 30, deleted: 0 });
-  recordEdit(s, 20, { kind: "delete", inserted: 0, deleted: 19 });
+  recordEdit(s, 10, "type", 30, 0);
+  recordEdit(s, 20, "delete", 0, 19);
   assert.equal(stuckReason(s, 30, fresh), null);
-  recordEdit(s, 30, { kind: "delete", inserted: 0, deleted: 1 });
+  recordEdit(s, 30, "delete", 0, 1);
   assert.equal(stuckReason(s, 40, fresh), "corrections");
 });
 

@@ -27,7 +27,7 @@ for (let i = 0; i < n; i += 1) {
     else if (r < 0.12) core.recordActivity(s, t);
     else {
       const kind = pick(KINDS);
-      core.recordEdit(s, t, { kind, inserted: Math.floor(rand() * (kind === "paste" ? 400 : 3)), deleted: Math.floor(rand() * 4) });
+      core.recordEdit(s, t, kind, Math.floor(rand() * (kind === "paste" ? 400 : 3)), Math.floor(rand() * 4));
     }
   }
   t += pick(GAPS);
