@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test test-fast lint bench setup assets demo clean help
+.PHONY: run test lint bench setup assets demo clean help grader-runtime
 
 help:
 	@echo "make run     set up and serve the demo on http://127.0.0.1:$(PORT) (SQLite under var/)"
@@ -29,11 +29,12 @@ candor/static/dist/.built: node_modules/.installed frontend/*.js frontend/build.
 	node frontend/build.mjs
 	touch $@
 
-.venv-grader/.installed: requirements-grader.txt scripts/setup-grader-runtime.sh
+# Always run: it takes well under a second when nothing changed, and it is what notices that a
+# system library the sandbox copies (libc, libssl) was updated.
+grader-runtime: $(VENV)/.installed
 	bash scripts/setup-grader-runtime.sh
-	touch $@
 
-setup: $(VENV)/.installed candor/static/dist/.built .venv-grader/.installed
+setup: $(VENV)/.installed candor/static/dist/.built grader-runtime
 
 assets: candor/static/dist/.built
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from dataclasses import dataclass
@@ -93,6 +94,37 @@ def _enqueue(attempt_id: int) -> None:
     from candor.grading import queue  # the pool starts only in processes that grade code
 
     queue.enqueue(grade_queued_attempt, attempt_id)
+
+
+# A code run takes at most 30 s of wall time (the sandbox's hard cap); an attempt still
+# "running" well after that was being graded by a process that died.
+STALE_RUNNING_SECONDS = 120
+# The queue lives in memory: after a restart, queued attempts must be queued again. Enqueueing
+# twice is harmless — grading starts only by moving the attempt from queued to running.
+STALE_QUEUED_SECONDS = 30
+
+
+def requeue_stale_attempts(attempt_ids: list[int] | None = None) -> int:
+    """Queue again the code attempts a restarted or crashed process left behind."""
+    now = timezone.now()
+    qs = (
+        Attempt.objects.all() if attempt_ids is None else Attempt.objects.filter(pk__in=attempt_ids)
+    )
+    running = qs.filter(
+        status=Attempt.Status.RUNNING,
+        created_at__lt=now - dt.timedelta(seconds=STALE_RUNNING_SECONDS),
+        graded_at__isnull=True,
+    )
+    running.update(status=Attempt.Status.QUEUED)
+    stale = list(
+        qs.filter(
+            status=Attempt.Status.QUEUED,
+            created_at__lt=now - dt.timedelta(seconds=STALE_QUEUED_SECONDS),
+        ).values_list("pk", flat=True)
+    )
+    for attempt_id in stale:
+        _enqueue(attempt_id)
+    return len(stale)
 
 
 def _stored(answer: Any) -> Any:

@@ -16,7 +16,12 @@ from candor.catalog.models import Exercise, Track
 from candor.grading.base import AnswerError, GradeResult
 from candor.grading.registry import get_grader
 from candor.learning import access
-from candor.learning.actions import SubmissionRefused, do_record_lesson_view, do_submit_answer
+from candor.learning.actions import (
+    SubmissionRefused,
+    do_record_lesson_view,
+    do_submit_answer,
+    requeue_stale_attempts,
+)
 from candor.learning.dashboard import dashboard_context, module_context
 from candor.learning.forms import FormProblem, parse_token, raw_answer
 from candor.learning.models import Attempt, ExerciseProgress
@@ -163,6 +168,8 @@ def exercise_page(request: HttpRequest, track: str, module: str, exercise: str) 
 def attempt_status(request: HttpRequest, attempt_id: int) -> HttpResponse:
     """Polled while a code answer waits for or runs in the sandbox."""
     attempt = access.access_attempt_by_id_for(request.user, attempt_id)  # type: ignore[arg-type]
+    if attempt.status in {Attempt.Status.QUEUED, Attempt.Status.RUNNING}:
+        requeue_stale_attempts([attempt.pk])  # self-healing after a server restart
     ahead = 0
     if attempt.status == Attempt.Status.QUEUED:
         ahead = Attempt.objects.filter(

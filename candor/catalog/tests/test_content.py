@@ -95,9 +95,9 @@ def test_a_file_with_errors_means_nothing_is_imported(tree: Path) -> None:
 @pytest.mark.django_db
 def test_reimport_is_idempotent_updates_in_place_and_retires(tree: Path, people: Any) -> None:
     first = do_import_content(read_content(tree, run_reference=False))
-    assert first.counts["exercises created"] == 5
+    assert first.counts["exercises created"] == 6
     again = do_import_content(read_content(tree, run_reference=False))
-    assert again.counts["exercises unchanged"] == 5 and again.counts["exercises created"] == 0
+    assert again.counts["exercises unchanged"] == 6 and again.counts["exercises created"] == 0
 
     ex = Exercise.objects.get(slug="numeric")
     do_submit_answer(people.lena, ex, "6", uuid.uuid4())
@@ -140,7 +140,7 @@ def test_raw_html_in_content_is_escaped(tree: Path) -> None:
 
 def test_content_check_command_exit_status(tree: Path, capsys: Any) -> None:
     call_command("content_check", str(tree), "--no-run")
-    assert "OK: 1 track(s)" in capsys.readouterr().out
+    assert "OK: 2 track(s)" in capsys.readouterr().out
     _write(tree / "test-track" / MODULE / "07-x.md", "---\ntype: nonsense\ntitle: T\n---\nB\n")
     with pytest.raises(CommandError, match="1 error"):
         call_command("content_check", str(tree), "--no-run")

@@ -165,3 +165,37 @@ def test_api_submit_is_idempotent_and_validated(assigned: Any, client_for: Any) 
     )
     progress = client.get("/api/v1/me/progress").json()
     assert {row["module"] for row in progress} == {"how-candor-works"}
+
+
+def test_attempts_left_behind_by_a_restart_are_graded_again(assigned: Any, client_for: Any) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    ex = Exercise.objects.get(slug="average")
+    old = timezone.now() - dt.timedelta(minutes=10)
+    waiting = Attempt.objects.create(
+        user=assigned.lena,
+        exercise=ex,
+        number=1,
+        mode="run",
+        status=Attempt.Status.QUEUED,
+        answer={"code": "def average(v):\n    return 2.0\n", "mode": "run"},
+        created_at=old,
+    )
+    stuck = Attempt.objects.create(
+        user=assigned.lena,
+        exercise=ex,
+        number=2,
+        mode="run",
+        status=Attempt.Status.RUNNING,
+        answer={"code": "def average(v):\n    return 2.0\n", "mode": "run"},
+        created_at=old,
+    )
+    client = client_for(assigned.lena)
+    for attempt in (waiting, stuck):
+        body = client.get(reverse("learning:attempt_status", args=[attempt.pk])).json()
+        attempt.refresh_from_db()
+        # Inline grading in the test suite: the requeued attempt is graded at once.
+        assert attempt.status in {Attempt.Status.GRADED, Attempt.Status.ERROR}, body
+        assert attempt.result is not None
