@@ -62,9 +62,20 @@ def api_schema(signed_in: dict[str, str]) -> Any:
             "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED_FOR_VALID_DATA}},
         }
     )
-    return schemathesis.openapi.from_wsgi(
-        "/api/v1/openapi.json", get_wsgi_application(), config=config
-    )
+    # Like Django's test client: requests must not close the test's database connection
+    # (on PostgreSQL that would end the transaction the test runs in).
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi(
+            "/api/v1/openapi.json", get_wsgi_application(), config=config
+        )
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
