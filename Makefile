@@ -42,9 +42,10 @@ demo: setup
 	CANDOR_ENV=demo $(PY) -m candor.cli migrate --no-input -v 0
 	CANDOR_ENV=demo $(PY) -m candor.cli migrate --database keystore --no-input -v 0
 	CANDOR_ENV=demo $(PY) -m candor.cli content-import content/ --no-run --quiet
-	CANDOR_ENV=demo $(PY) -m candor.cli demo-load
+	CANDOR_ENV=demo $(PY) -m candor.cli demo-load --quiet
 	@echo "Synthetic history for the course reports (first run only; a few minutes):"
 	CANDOR_ENV=demo $(PY) -m candor.cli demo-history --if-empty
+	@CANDOR_ENV=demo $(PY) -m candor.cli demo-load
 
 run: demo
 	@echo "Serving Candor on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
