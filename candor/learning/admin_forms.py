@@ -177,6 +177,9 @@ class PersonForm(forms.Form):
         if person is not None:
             # The email is the sign-in and the org-import key: changed only by the import.
             self.fields["email"].disabled = True
+            self.fields["email"].help_text = (
+                "The sign-in address; it changes only through the organisation import."
+            )
         else:
             self.fields["joined_on"].initial = timezone.localdate()
             self.fields["roles"].initial = ["learner"]

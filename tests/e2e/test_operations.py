@@ -199,7 +199,17 @@ def test_import_problems_reminders_and_compliance_export(
 
     page.get_by_role("link", name="People").first.click()
     expect(page.get_by_role("link", name="Lena Learner")).to_be_visible()
+    axe_check(page)
     shoot(page, "ops-people")
+    page.get_by_role("link", name="Lena Learner").click()
+    expect(page.get_by_label("Manager's email")).to_have_value("maya@example.test")
+    axe_check(page)
+    shoot(page, "ops-person")
+    page.get_by_role("link", name="Administration").click()
+    # 8 learners' reminders and this week's digests for maya and sam.
+    expect(page.locator(".tile").filter(has_text="reminders and digests sent")).to_contain_text("10")
+    axe_check(page)
+    shoot(page, "ops-admin-overview")
 
     page.get_by_role("link", name="Compliance export").click()
     axe_check(page)
