@@ -28,6 +28,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -324,25 +325,25 @@ def main() -> None:
         print(json.dumps(results[-1]), file=sys.stderr)
         assert same, "the two paths disagree on the exact totals"
     db_mb = (var_dir / "bench.sqlite3").stat().st_size / 1e6
+    print(json.dumps({"opendp_import_s": cold_import, "db_mb": db_mb}), file=sys.stderr)
     if args.markdown:
         print_markdown(results, args.exercises, cold_import, db_mb)
     else:
-        print(
-            json.dumps(
-                {"results": results, "opendp_import_s": cold_import, "db_mb": db_mb}, indent=1
-            )
-        )
+        doc = {"results": results, "opendp_import_s": cold_import, "db_mb": db_mb}
+        print(json.dumps(doc, indent=1))
+    shutil.rmtree(var_dir, ignore_errors=True)  # GBs at 100,000 learners
 
 
 def print_markdown(
     results: list[dict[str, Any]], exercises: int, cold_import: float, db_mb: float
 ) -> None:
+    from importlib.metadata import version
+
     import django
-    import opendp
 
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, Django {django.get_version()}, "
-          f"OpenDP {opendp.__version__}; SQLite file (WAL). Course: {exercises} exercises, all "
+          f"OpenDP {version('opendp')}; SQLite file (WAL). Course: {exercises} exercises, all "
           "nine statistics; database at the largest size: "
           f"{db_mb:,.0f} MB.\n")  # fmt: skip
     print(
