@@ -76,7 +76,8 @@ def make_course(exercises: int) -> tuple[Any, list[Any]]:
     ]
     Exercise.objects.bulk_create(
         Exercise(module=modules[i % 5], slug=f"e{i}", kind=KINDS[i % len(KINDS)],
-                 title=f"Exercise {i}", prompt_html="-", max_attempts=3, order=i)
+                 title=f"Exercise {i}", prompt_html="-", max_attempts=3, order=i,
+                 hints=["a hint"])
         for i in range(exercises)
     )  # fmt: skip
     return track, list(Exercise.objects.filter(module__track=track).order_by("pk"))
@@ -84,29 +85,18 @@ def make_course(exercises: int) -> tuple[Any, list[Any]]:
 
 def learner_rows(
     rng: random.Random, exercises: list[Any], hard: set[int]
-) -> list[tuple[int, dict, dict]]:
-    """One summary (+ grader indicators) per exercise for one learner."""
+) -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
+    """One summary (+ grader indicators) per exercise for one learner: the summary model of
+    ``candor demo-history`` (valid wire format, hard exercises slower), outcomes drawn here."""
+    from candor.insights.demo.history import summary_for
+
     out = []
     ability = rng.gauss(0, 1)
     for ex in exercises:
-        slow = 2.2 if ex.pk in hard else 1.0
-        seconds = max(3, int(rng.lognormvariate(4.2, 0.6) * slow))
-        idle = int(seconds * rng.random() * 0.7)
-        ins = rng.randint(0, 400) if ex.kind in {"rubric", "code"} else rng.randint(0, 20)
-        dels = int(ins * rng.random() * 0.3)
-        passed = rng.random() < (0.35 if ex.pk in hard else 0.85) + 0.05 * ability
-        summary = {
-            "client_id": str(uuid.UUID(int=rng.getrandbits(128))), "exercise_id": ex.pk,
-            "attempt_token": str(uuid.UUID(int=rng.getrandbits(128))), "schema": 1,
-            "ended_by": "submit", "time_on_task_ms": seconds * 1000,
-            "active_ms": (seconds - idle) * 1000, "idle_ms": idle * 1000, "break_ms": 0,
-            "hidden_ms": 0, "focus_losses": rng.randint(0, 3),
-            "pauses": {"s2_15": 1, "s15_180": 0, "s180_600": 0, "s600_plus": 0},
-            "keystrokes": ins + dels, "insertions": ins, "deletions": dels,
-            "typing_speed_cpm": 200, "correction_rate": round(dels / max(1, ins), 2),
-            "undo_count": 0, "pastes": int(rng.random() < 0.1), "pasted_chars": rng.randint(0, 80),
-            "runs": 0, "submissions": 1, "hints_shown": 0, "hints_used": int(rng.random() < 0.2),
-        }  # fmt: skip
+        is_hard = ex.pk in hard
+        token = uuid.UUID(int=rng.getrandbits(128))
+        summary = summary_for(ex, rng, hard=is_hard, token=token, attempt=1, ability=ability)
+        passed = rng.random() < (0.35 if is_hard else 0.85) + 0.05 * ability
         subs = rng.randint(1, 3)
         server = {"attempt_number": subs, "attempt_graded": True, "attempt_correct": passed,
                   "submissions_so_far": subs,
