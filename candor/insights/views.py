@@ -83,7 +83,6 @@ def _page(
         worker.nudge()
         release.refresh_from_db()
     quarter = query.quarter if query else Quarter.of()
-    done = release is not None and release.status == Release.Status.DONE and release.result
     modules = list(track.modules.filter(is_retired=False).order_by("order"))
     ctx: dict[str, Any] = {
         "track": track,
@@ -100,7 +99,7 @@ def _page(
         "params": urlencode(query.params()) if query else "",
         **_policy(),
     }
-    if done and release is not None and release.result:
+    if release is not None and release.status == Release.Status.DONE and release.result:
         ctx["table"] = presentation.table(release.result)
         ctx["chart"] = presentation.chart_data(release.result)
     return render(request, "insights/report.html", ctx, status=status)

@@ -31,7 +31,13 @@ from candor.accounts.models import Department, User
 from candor.catalog.models import Exercise, Module, Track
 from candor.insights.demo.answers import Answers, answers_for
 from candor.insights.quarters import Quarter
-from candor.learning.actions import SubmissionRefused, do_record_lesson_view, do_submit_answer
+from candor.learning.actions import (
+    SubmissionRefused,
+    do_record_lesson_view,
+    do_submit_answer,
+    grade_queued_attempt,
+)
+from candor.learning.models import Attempt
 from candor.privacy.consent import consent_for, do_set_consent
 from candor.privacy.org import do_enable_signals, signals_enabled
 from candor.signals.ingestion import ingest
@@ -218,9 +224,16 @@ class Simulator:
             right = answers.right is not None and rng.random() < p
             token = uuid.uuid4()
             try:
-                do_submit_answer(user, exercise, answers.right if right else answers.wrong, token)
+                sent = do_submit_answer(
+                    user, exercise, answers.right if right else answers.wrong, token
+                )
             except SubmissionRefused:
                 break
+            if sent.attempt.status == Attempt.Status.QUEUED:
+                # Code: grade now (the queue's own job, run here) so the summary sent next
+                # carries the grader's outcome, as it would after the learner waited for it.
+                grade_queued_attempt(sent.attempt.pk)
+                right = bool(Attempt.objects.filter(pk=sent.attempt.pk, correct=True).exists())
             self.report.attempts += 1
             out.append(summary_for(exercise, rng, hard=hard, token=token, attempt=attempt,
                                    ability=ability))  # fmt: skip
