@@ -206,6 +206,25 @@ def bytes_per_hour() -> dict[str, Any]:
     candor_body = json.dumps({"summaries": summaries}).encode()
     keylogger_body = json.dumps({"events": keylog}).encode()
     typed = sum(1 for e in keylog if len(e["k"]) == 1)
+    # Stored: each summary becomes one sealed row — the payload ingestion seals (the summary,
+    # the arrival time, the grader's indicators), the envelope's header, nonce and tag, and the
+    # row's id, owner pseudonym and period. The keylogger is charged only its JSON, no index.
+    server = {
+        "attempt_number": 3, "attempt_graded": True, "attempt_correct": False,
+        "submissions_so_far": 3, "attempts_to_pass": None, "errors_so_far": 2,
+        "repeated_error_density": 0.5,
+    }  # fmt: skip
+    sys.path.insert(0, str(ROOT))
+    from candor.signals import payload
+    from candor.signals.schemas import parse_batch
+    from candor.vault.envelope import MIN_BLOB_BYTES
+
+    parsed = parse_batch(candor_body).summaries  # exactly what the server would accept
+    received = "2026-11-29T08:00:00+00:00"
+    row_columns = 32 + 32 + 7  # id (hex), owner pseudonym, period
+    stored = sum(
+        len(payload.encode(s, server, received)) + MIN_BLOB_BYTES + row_columns for s in parsed
+    )
     return {
         "key_events_in_the_hour": len(keylog),
         "characters_typed": typed,
@@ -213,6 +232,9 @@ def bytes_per_hour() -> dict[str, Any]:
         "candor_bytes_sent": len(candor_body),
         "keylogger_bytes_sent": len(keylogger_body),
         "ratio": round(len(keylogger_body) / len(candor_body), 1),
+        "candor_bytes_stored": stored,
+        "keylogger_bytes_stored_at_least": len(keylogger_body),
+        "stored_ratio": round(len(keylogger_body) / stored, 1),
         "candor_characters_sent": 0,
         "candor_per_key_timings_sent": 0,
         "candor_body_has_arrays_besides_summaries": any(

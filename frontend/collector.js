@@ -140,7 +140,6 @@ function attach(config, outbox, article, form) {
     if (finished) return;
     finished = true;
     outbox.put(core.summarize(state, now(), { clientId, exerciseId, attemptToken, endedBy, run }));
-    outbox.flush({ keepalive: true });
   };
   // Registered on document after app.js's handler, so a submit it cancelled (a double click)
   // is seen as cancelled here too.
@@ -151,7 +150,14 @@ function attach(config, outbox, article, form) {
     const token = form.elements.token ? form.elements.token.value : null;
     finish("submit", token, mode === "run");
   });
-  window.addEventListener("pagehide", () => finish("hide", null, false));
+  // A submitted summary waits in the outbox until this page is left, i.e. until the server has
+  // answered the form: by then the attempt it names exists (no 404 round trip), and the
+  // upload does not compete with the form post for the database. Leaving sends it with
+  // keepalive; if that fails, the next exercise page sends it.
+  window.addEventListener("pagehide", () => {
+    finish("hide", null, false);
+    outbox.flush({ keepalive: true });
+  });
   window.addEventListener("pageshow", (event) => {
     if (!event.persisted) return;
     // Back from the back-forward cache: the old summary was sent; this is a new visit.

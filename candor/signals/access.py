@@ -7,7 +7,6 @@ else's signals (PRODUCT.md §1). Missing and not-yours give the same ``Http404``
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -17,6 +16,7 @@ from django.http import Http404
 from candor.catalog.models import Exercise
 from candor.privacy.consent import consent_for
 from candor.privacy.purposes import Purpose, PurposeRefused, parse_purpose
+from candor.signals import payload
 from candor.signals.models import SignalSummary
 from candor.vault import api as vault
 
@@ -71,10 +71,10 @@ def _decoded(row: SignalSummary, value: bytes | None, error: Exception | None) -
     if error is not None:
         return {"id": str(row.pk), "period": row.period, "ok": False, "error": str(error)}
     try:
-        payload = json.loads(value or b"")
-    except ValueError:
-        return {"id": str(row.pk), "period": row.period, "ok": False, "error": "not JSON"}
-    return {"id": str(row.pk), "period": row.period, "ok": True, **payload}
+        content = payload.decode(value or b"")
+    except (ValueError, KeyError, TypeError) as exc:
+        return {"id": str(row.pk), "period": row.period, "ok": False, "error": f"unreadable: {exc}"}
+    return {"id": str(row.pk), "period": row.period, "ok": True, **content}
 
 
 def my_signal_summaries(

@@ -13,7 +13,6 @@ Because the owner is inside the hash, two learners can never collide or probe ea
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,13 +25,12 @@ from django.utils.functional import LazyObject
 
 from candor.learning.models import Attempt
 from candor.privacy.consent import lock_consent_for_write
-from candor.signals import struggle
+from candor.signals import payload, struggle
 from candor.signals.access import exercises_for_batch, owner_for
 from candor.signals.models import SignalSummary
 from candor.signals.schemas import SignalBatch, Summary
 from candor.vault import api as vault
 
-PAYLOAD_VERSION = 1
 # Grader failures that do not count as a submission (mirrors learning.actions._record).
 _UNCOUNTED_ERRORS = {"sandbox_unavailable", "internal"}
 
@@ -154,20 +152,6 @@ def _server_indicators(user: Any, summaries: list[Summary]) -> list[dict[str, An
     return out
 
 
-def _payload(summary: Summary, server: dict[str, Any] | None, received: str) -> bytes:
-    """{"v", "summary", "received_at", "server"} as compact JSON. The summary is serialised
-    by pydantic (in Rust): this runs once per stored row, on the hot path."""
-    return b"".join(
-        (
-            b'{"v":%d,"summary":' % PAYLOAD_VERSION,
-            summary.__pydantic_serializer__.to_json(summary, by_alias=True),
-            b',"received_at":"%s","server":' % received.encode(),
-            json.dumps(server, separators=(",", ":")).encode(),
-            b"}",
-        )
-    )
-
-
 def _existing_ids(ids: list[uuid.UUID]) -> list[Any]:
     """Which of these row ids are stored already: one indexed lookup, in plain SQL because it
     runs on every request and the ORM's query building costs more than the query."""
@@ -219,7 +203,9 @@ def _store(
     for row_id, summary, extra in zip(ids, summaries, server, strict=True):
         if row_id in known:
             continue
-        row = SignalSummary.sealed(owner, period, _payload(summary, extra, received), id=row_id)
+        row = SignalSummary.sealed(
+            owner, period, payload.encode(summary, extra, received), id=row_id
+        )
         rows.append(row)
         stored.append(Stored(row, summary, extra))
     with transaction.atomic():
@@ -246,7 +232,10 @@ def _compare(existing: list[SignalSummary], sent: dict[uuid.UUID, Summary]) -> N
     for row, result in zip(existing, SignalSummary.open_rows(existing), strict=True):
         summary = sent[row.pk]
         if result.ok:
-            stored = json.loads(result.value or b"{}").get("summary")
+            try:
+                stored = payload.decode(result.value or b"")["summary"]
+            except (ValueError, KeyError, TypeError):
+                stored = None
             if stored == summary.client_fields():
                 continue
         # A row that cannot be opened any more (its key was destroyed by an erasure that raced

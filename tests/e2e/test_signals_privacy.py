@@ -8,11 +8,12 @@ the answer on submit, is never in browser storage, and is stored only in the att
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from django.db import connections
+from django.db import OperationalError, connections
 from playwright.sync_api import Page, expect
 
 from candor.signals import api as signals_api
@@ -82,7 +83,19 @@ def local_storage(page: Page) -> dict[str, str]:
 
 
 def scan_database(alias: str, leaks: set[str] = LEAKS) -> dict[str, set[str]]:
-    """Every table, every column: where does the secret appear (as text or inside bytes)?"""
+    """Every table, every column: where does the secret appear (as text or inside bytes)?
+
+    The test database is SQLite in memory with a shared cache, where a read that meets a
+    live-server write fails at once instead of waiting: such a scan is simply run again."""
+    for _ in range(40):
+        try:
+            return _scan(alias, leaks)
+        except OperationalError:
+            time.sleep(0.25)
+    return _scan(alias, leaks)
+
+
+def _scan(alias: str, leaks: set[str]) -> dict[str, set[str]]:
     hits: dict[str, set[str]] = {}
     connection = connections[alias]
     with connection.cursor() as cursor:
@@ -152,8 +165,11 @@ def test_no_typed_sequence_leaves_the_page_or_reaches_signal_rows(
     others = [(url, body) for url, method, body in sent if (url, body) not in answers]
     assert not [url for url, body in others if leaked(body) or leaked(url)]
     assert not [url for url, _ in answers if leaked(url)]
+    # Uploads sent with keepalive while a page unloads are not reported to Playwright's page
+    # events, so the server-side capture (byte for byte, every upload the server got) is what
+    # proves the uploads clean; the ones the page did report are checked too.
     uploads = [body for url, _, body in sent if url.endswith("/api/v1/signals") and body]
-    assert uploads and received
+    assert len(received) >= 4  # three submissions and one page left without submitting
     for body in [*uploads, *received]:
         assert not leaked(body)
         only_summary_numbers(body)
