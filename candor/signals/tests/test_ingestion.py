@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from typing import Any
@@ -202,3 +203,31 @@ def test_an_after_ingest_hook_runs_in_the_same_transaction(
         )
     assert seen == [1]
     assert SignalSummary.objects.count() == 0
+
+
+@pytest.mark.parametrize("retire", [None, "exercise", "module", "track"])
+def test_the_batch_exercise_check_agrees_with_learnings_access_helper(
+    consenting: Any, exercises: Any, retire: str | None
+) -> None:
+    """signals.access.exercises_for_batch is the batched form of
+    learning.access.access_exercise_by_id_for: the same exercises, for every persona."""
+    from django.http import Http404
+
+    from candor.learning.access import access_exercise_by_id_for
+    from candor.signals.access import exercises_for_batch
+
+    ex = exercises["rubric"]
+    target = {"exercise": ex, "module": ex.module, "track": ex.module.track}.get(retire or "")
+    if target is not None:
+        target.is_retired = True
+        target.save()
+    ids = [e.pk for e in exercises.values()] + [999_999]
+    consenting.ari.is_learner = False  # someone without the learner role sees none
+    consenting.ari.save()
+    for name, person in consenting.all().items():
+        batch = set(exercises_for_batch(person, ids))
+        single = set()
+        for pk in ids:
+            with contextlib.suppress(Http404):
+                single.add(access_exercise_by_id_for(person, pk).pk)
+        assert batch == single, name
