@@ -222,3 +222,31 @@ def test_the_code_editor_reports_counts_and_its_textarea_is_not_counted_twice(
     s = row["summary"]
     assert (s["keystrokes"], s["insertions"], s["deletions"]) == (13, 12, 2)
     assert (s["pastes"], s["pasted_chars"], s["undo_count"]) == (1, 30, 1)
+
+
+def test_typing_in_the_real_code_editor_is_counted_once(
+    live_server: Any,
+    page: Page,
+    consenting: Any,
+    login: Any,
+    ingested: Any,
+) -> None:
+    """frontend/editor.js (CodeMirror) reports each change as `candor:editor-input`; the
+    textarea behind it is not counted again."""
+    base = live_server.url
+    login(page, base, "lena@example.test", PASSWORD)
+    page.goto(f"{base}/tracks/code-track/code-practice/exercises/average/")
+    page.wait_for_function("() => document.getElementById('signals-config') !== null")
+    editor = page.locator(".cm-content")
+    expect(editor).to_be_visible()
+    editor.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("x = 41 + 1", delay=30)  # no brackets or quotes: nothing auto-closed
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Control+z")
+    _leave(page, ingested)
+    (row,) = stored_summaries(consenting.lena)
+    s = row["summary"]
+    assert (s["keystrokes"], s["insertions"], s["deletions"]) == (12, 10, 2)
+    assert s["undo_count"] == 1
