@@ -55,7 +55,7 @@ run: demo
 test: setup
 	CANDOR_ENV=test $(PY) -m pytest -q $(PYTEST_ARGS)
 	node --test frontend/tests/
-	$(MAKE) lint
+	$(VENV)/bin/ruff check candor bench tests
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check candor bench tests

@@ -207,7 +207,9 @@ def test_import_problems_reminders_and_compliance_export(
     shoot(page, "ops-person")
     page.get_by_role("link", name="Administration").click()
     # 8 learners' reminders and this week's digests for maya and sam.
-    expect(page.locator(".tile").filter(has_text="reminders and digests sent")).to_contain_text("10")
+    expect(page.locator(".tile").filter(has_text="reminders and digests sent")).to_contain_text(
+        "10"
+    )
     axe_check(page)
     shoot(page, "ops-admin-overview")
 
