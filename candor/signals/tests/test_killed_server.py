@@ -15,15 +15,17 @@ import pytest
 
 from candor.signals.tests.realserver import CandorServer, summary
 
-BATCHES = 120
+BATCHES = 160
 BATCH_SIZE = 50
 CLIENTS = 4
+KILL_AFTER = 10  # acknowledged batches before the kill: it lands while others are in flight
 
 
 def _send_all(
-    server: CandorServer, batches: list[tuple[int, bytes]], stop: threading.Event
+    server: CandorServer, batches: list[tuple[int, bytes]], progress: threading.Event | None = None
 ) -> tuple[set[int], set[int]]:
-    """Post every batch from CLIENTS threads; return (acknowledged, failed) batch indexes."""
+    """Post every batch from CLIENTS threads; return (acknowledged, failed) batch indexes.
+    ``progress`` is set once KILL_AFTER batches have been acknowledged."""
     acked: set[int] = set()
     failed: set[int] = set()
     lock = threading.Lock()
@@ -31,7 +33,7 @@ def _send_all(
 
     def worker() -> None:
         conn = server.connect()
-        while not stop.is_set():
+        while True:
             with lock:
                 if not queue:
                     return
@@ -47,6 +49,8 @@ def _send_all(
                 continue
             with lock:
                 (acked if 200 <= status < 300 else failed).add(i)
+                if progress is not None and len(acked) >= KILL_AFTER:
+                    progress.set()
 
     threads = [threading.Thread(target=worker) for _ in range(CLIENTS)]
     for t in threads:
@@ -74,13 +78,18 @@ def test_sigkill_mid_stream_loses_no_acknowledged_summary_and_duplicates_none(
 
     server.start()
     try:
-        stop = threading.Event()
-        killer = threading.Timer(1.5, server.kill)  # lands while batches are in flight
+        progress = threading.Event()
+
+        def kill_when_under_way() -> None:
+            progress.wait(timeout=120)
+            server.kill()
+
+        killer = threading.Thread(target=kill_when_under_way)
         killer.start()
-        acked, failed = _send_all(server, batches, stop)
+        acked, failed = _send_all(server, batches, progress)
         killer.join()
-        assert acked, "the kill came before any batch was acknowledged: raise the delay"
-        assert failed or len(acked) < BATCHES, "the kill came after the last batch"
+        assert len(acked) >= KILL_AFTER
+        assert failed and len(acked) < BATCHES, "the kill came after the last batch"
         # The file database survived the kill in one piece.
         db = sqlite3.connect(tmp_path / "var" / "candor.sqlite3")
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
@@ -91,7 +100,7 @@ def test_sigkill_mid_stream_loses_no_acknowledged_summary_and_duplicates_none(
 
         # Restart and resend everything, acknowledged or not: retries must be harmless.
         server.start()
-        again, refused = _send_all(server, batches, threading.Event())
+        again, refused = _send_all(server, batches)
         assert refused == set() and len(again) == BATCHES
     finally:
         server.stop()
