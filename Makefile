@@ -55,7 +55,7 @@ run: demo
 test: setup
 	CANDOR_ENV=test $(PY) -m pytest -q $(PYTEST_ARGS)
 	node --test frontend/tests/
-	$(VENV)/bin/ruff check candor bench tests
+	$(MAKE) lint
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check candor bench tests

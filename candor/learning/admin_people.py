@@ -6,9 +6,12 @@ the person's assignments and audits the change in the same transaction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,6 +32,31 @@ from candor.learning.people import (
 PAGE_SIZE = 50
 
 
+@dataclass(frozen=True)
+class PersonRow:
+    """One line of the people list: what the template shows of a person, roles spelled out."""
+
+    pk: int
+    full_name: str
+    email: str
+    department: Department | None
+    manager: User | None
+    is_active: bool
+    role_labels: str
+
+    @classmethod
+    def of(cls, person: User) -> PersonRow:
+        return cls(
+            pk=person.pk,
+            full_name=person.full_name,
+            email=person.email,
+            department=person.department,
+            manager=person.manager,
+            is_active=person.is_active,
+            role_labels=", ".join(Role(r).label for r in ROLE_FIELDS if r in person.roles),
+        )
+
+
 @login_required
 @require_GET
 def people_list(request: HttpRequest) -> HttpResponse:
@@ -46,10 +74,11 @@ def people_list(request: HttpRequest) -> HttpResponse:
     department = Department.objects.filter(slug=dept).first() if dept else None
     if department is not None:
         people = people.filter(department_id__in=department.descendant_ids())
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    for person in page.object_list:
-        person.role_labels = ", ".join(Role(r).label for r in ROLE_FIELDS if r in person.roles)
+    found = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The template's page shows rows built from the people on this page; its paginator (count,
+    # page numbers) stays the people query's, hence Page[Any] rather than Page[PersonRow].
+    rows = [PersonRow.of(person) for person in found]
+    page: Page[Any] = Page(rows, found.number, found.paginator)
     return render(
         request,
         "learning/admin/people.html",

@@ -182,7 +182,7 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def compliance_export(request: HttpRequest) -> HttpResponse:
+def compliance_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     if not may_export(request.user):
         raise Http404
     form = ExportForm(request.POST)

@@ -118,12 +118,14 @@ def plan_reminders(today: dt.date | None = None, cfg: Schedule | None = None) ->
         ).values_list("assignment_id", "kind", "scheduled_on")
     )
     new = [r for k, r in wanted.items() if k not in existing]
-    have_digest = set(
-        Reminder.objects.filter(kind=Kind.DIGEST, scheduled_on=day).values_list(
-            "recipient_id", flat=True
+    new_digests: list[Reminder] = []
+    if day is not None:  # no digest day, no digests to plan
+        have_digest = set(
+            Reminder.objects.filter(kind=Kind.DIGEST, scheduled_on=day).values_list(
+                "recipient_id", flat=True
+            )
         )
-    )
-    new_digests = [r for m, r in digests.items() if m not in have_digest]
+        new_digests = [r for m, r in digests.items() if m not in have_digest]
     Reminder.objects.bulk_create([*new, *new_digests], batch_size=500, ignore_conflicts=True)
     return {"reminders": len(new), "digests": len(new_digests)}
 

@@ -37,7 +37,9 @@ def test_the_columns_are_completion_facts_only() -> None:
 
 
 def test_rows_per_person_and_module_with_status_and_dates(assigned: Any, client_for: Any) -> None:
-    module = Assignment.objects.first().module
+    first = Assignment.objects.first()
+    assert first is not None
+    module = first.module
     ModuleCompletion.objects.create(user=assigned.lena, module=module)
     Assignment.objects.filter(user=assigned.leo).update(due_on="2020-01-01")
     assigned.otto.is_active = False

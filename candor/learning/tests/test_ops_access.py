@@ -22,6 +22,7 @@ PERSONAS = ["lena", "leo", "maya", "ari", "priya", "adam", "otto", "sam"]
 
 def _admin_pages(people: Any) -> list[tuple[str, list[Any]]]:
     rule = AssignmentRule.objects.first()
+    assert rule is not None
     return [
         ("learning:admin", []),
         ("learning:admin_rules", []),
@@ -53,6 +54,7 @@ def test_non_admins_cannot_change_anything(assigned: Any, client_for: Any, perso
 
     c = client_for(getattr(assigned, persona))
     rule = AssignmentRule.objects.first()
+    assert rule is not None
     before = (AssignmentRule.objects.count(), AuditEntry.objects.count())
     posts = [
         (reverse("learning:admin_rule_new"), {"action": "save", "track": rule.track_id}),

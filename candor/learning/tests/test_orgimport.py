@@ -78,6 +78,7 @@ def test_new_hire_move_and_leaver_in_one_import(assigned: Any, client_for: Any) 
     result = do_org_import(assigned.adam, data)
     assert result.applied is not None
     nina = User.objects.get(email="nina@example.test")
+    assert nina.department is not None
     assert nina.department.slug == "marketing" and nina.manager == assigned.maya
     assert str(nina.joined_on) == "2026-01-05" and not nina.has_usable_password()
     assert Assignment.objects.filter(user=nina).exists()  # a new hire is assigned at once
@@ -86,6 +87,7 @@ def test_new_hire_move_and_leaver_in_one_import(assigned: Any, client_for: Any) 
     assert not Assignment.objects.filter(user=leo).exists()
     assert result.sessions_ended == 1 and not Session.objects.exists()
     otto = User.objects.get(email="otto@example.test")
+    assert otto.department is not None
     assert otto.department.slug == "marketing" and otto.manager == assigned.maya
     actions = sorted(AuditEntry.objects.values_list("action", flat=True))
     assert actions.count("person.create") == 1 and actions.count("person.deactivate") == 1
@@ -187,6 +189,7 @@ def test_departments_file_creates_the_tree_and_catches_circles(people: Any) -> N
     result = do_org_import(people.adam, csv_bytes(*rows), depts)
     assert result.applied is not None, result.lines()
     design = Department.objects.get(slug="design")
+    assert design.parent is not None and design.parent.parent is not None
     assert design.parent.slug == "product" and design.parent.parent.slug == "company"
     assert User.objects.get(email="dana@example.test").department == design
 
@@ -195,7 +198,8 @@ def test_departments_file_creates_the_tree_and_catches_circles(people: Any) -> N
     text = "\n".join(map(str, result.plan.problems))
     assert "departments.csv line 2: departments form a circle: design → product → design" in text
     assert "departments.csv line 4: parent department “nowhere” does not exist" in text
-    assert Department.objects.get(slug="product").parent.slug == "company"
+    product = Department.objects.get(slug="product")
+    assert product.parent is not None and product.parent.slug == "company"
 
 
 def test_keep_missing_leaves_absent_people_alone(people: Any) -> None:

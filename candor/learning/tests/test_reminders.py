@@ -68,7 +68,9 @@ def test_reminders_go_out_at_the_right_times_and_once(on_start: Any, mailbox: An
         subjects == ["Reminder: “How Candor works” is due in 7 days"] for subjects in mail.values()
     )
 
-    ModuleCompletion.objects.create(user=on_start.lena, module=Assignment.objects.first().module)
+    first = Assignment.objects.first()
+    assert first is not None
+    ModuleCompletion.objects.create(user=on_start.lena, module=first.module)
     with time_machine.travel(day(13), tick=False):  # the day before: lena is done, no mail
         run()
     mail = learner_mail(mailbox)
@@ -115,7 +117,8 @@ def test_mail_server_down_keeps_reminders_pending_and_retries(
         assert Reminder.objects.filter(status=Reminder.Status.PENDING, attempts=1).count() == 8
         run()
         assert Reminder.objects.filter(status=Reminder.Status.PENDING, attempts=2).count() == 8
-        assert "Connection" in Reminder.objects.first().last_error
+        first = Reminder.objects.first()
+        assert first is not None and "Connection" in first.last_error
     box = Mailbox(port=smtp_settings.EMAIL_PORT)
     box.start()
     try:
@@ -195,6 +198,7 @@ def test_a_crashed_run_is_resumed_after_the_lease(on_start: Any, mailbox: Any) -
     with time_machine.travel(day(7), tick=False):
         plan_reminders()
         stuck = Reminder.objects.first()
+        assert stuck is not None
         Reminder.objects.filter(pk=stuck.pk).update(
             status=Reminder.Status.SENDING, claimed_at=day(7) - dt.timedelta(minutes=5)
         )
@@ -213,7 +217,9 @@ def test_managers_get_a_weekly_digest_of_completion_only(
     monkeypatch.setenv("CANDOR_DIGEST_WEEKDAY", "monday")
     monkeypatch.setenv("CANDOR_REMINDER_DAYS_BEFORE", "off")
     monkeypatch.setenv("CANDOR_REMINDER_DAYS_OVERDUE", "off")
-    module = Assignment.objects.first().module
+    first = Assignment.objects.first()
+    assert first is not None
+    module = first.module
     ModuleCompletion.objects.create(user=on_start.lena, module=module)
     with time_machine.travel(day(5), tick=False):  # Monday 9 March
         run()
@@ -247,6 +253,7 @@ def test_a_completed_or_removed_assignment_cancels_its_pending_reminder(
     with time_machine.travel(day(7), tick=False):
         plan_reminders()
         lena = Reminder.objects.get(recipient=on_start.lena)
+        assert lena.assignment is not None
         ModuleCompletion.objects.create(user=on_start.lena, module=lena.assignment.module)
         Assignment.objects.filter(user=on_start.leo).delete()
         report = send_pending()
@@ -283,6 +290,7 @@ def test_unique_constraints_refuse_a_second_row(on_start: Any) -> None:
     from django.db import IntegrityError, transaction
 
     a = Assignment.objects.first()
+    assert a is not None and a.due_on is not None
     Reminder.objects.create(
         recipient=a.user, assignment=a, kind="before_due", scheduled_on=a.due_on
     )

@@ -214,6 +214,7 @@ def test_moving_department_and_new_hires_get_assignments_at_once(
     assert response.status_code == 302
     assert Assignment.objects.filter(user=people.lena).count() == 1
     entry = AuditEntry.objects.filter(action="person.update").last()
+    assert entry is not None
     assert "department" in entry.object_ref and entry.subject != ""
 
     new = {**form, "email": "Nina.New@Example.test", "full_name": "Nina New"}
