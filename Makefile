@@ -50,7 +50,7 @@ demo: setup
 run: demo
 	@echo "Serving Candor on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
 	CANDOR_ENV=demo $(VENV)/bin/gunicorn candor.wsgi --bind 127.0.0.1:$(PORT) \
-		--workers 2 --threads 4 --access-logfile - --log-level warning
+		--workers 3 --access-logfile - --log-level warning
 
 test: setup
 	CANDOR_ENV=test $(PY) -m pytest -q $(PYTEST_ARGS)

@@ -3,7 +3,7 @@
 Both servers run as real processes on this machine, from empty stores, and receive the same
 number of records in batches of the same size from the same number of concurrent clients:
 
-- Candor: gunicorn as ``make run`` starts it (``--workers 2 --threads 4``), SQLite (WAL) in
+- Candor: gunicorn as ``make run`` starts it (``--workers 3``, sync workers), SQLite (WAL) in
   a fresh temporary directory, session auth + CSRF, the consent gate, the per-learner rate
   limit (one upsert per request), strict validation, the ownership query, idempotency by
   client id, AES-256-GCM sealing per row, one prepared INSERT per batch in one transaction:
@@ -86,10 +86,10 @@ def run_clients(batches: list[Any], send: Any, clients: int) -> tuple[float, dic
     return time.perf_counter() - start, statuses
 
 
-def candor_run(n: int, batch: int, clients: int, workers: int) -> dict[str, Any]:
+def candor_run(n: int, batch: int, clients: int, workers: int, threads: int = 1) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="candor-ingest-bench-"))
-    # `make run`'s configuration: 2 workers × 4 threads (threads overlap SQLite's lock waits).
-    server = CandorServer(work / "var", workers=workers, threads=4)
+    # `make run`'s configuration: 3 sync workers (threads would queue on SQLite's write lock).
+    server = CandorServer(work / "var", workers=workers, threads=threads)
     try:
         server.prepare(learners=40)
         rng = random.Random(7)
@@ -111,6 +111,7 @@ def candor_run(n: int, batch: int, clients: int, workers: int) -> dict[str, Any]
         body_bytes = sum(len(b[1]) for b in batches)
         return {
             "server": "candor",
+            "workers": f"{workers}x{threads}",
             "seconds": seconds,
             "per_second": n / seconds,
             "statuses": statuses,
@@ -231,15 +232,21 @@ def main() -> None:
     parser.add_argument("--statements", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=3, help="Candor's gunicorn workers")
+    parser.add_argument("--threads", type=int, default=1, help="threads per Candor worker")
     parser.add_argument("--ralph-workers", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     results: list[dict[str, Any]] = []
     for r in range(args.rounds):
-        for run, workers in ((candor_run, args.workers), (ralph_run, args.ralph_workers)):
-            out = run(args.statements, args.batch, args.clients, workers)
+        for name in ("candor", "ralph"):
+            if name == "candor":
+                out = candor_run(
+                    args.statements, args.batch, args.clients, args.workers, args.threads
+                )
+            else:
+                out = ralph_run(args.statements, args.batch, args.clients, args.ralph_workers)
             out["round"] = r + 1
             results.append(out)
             print(json.dumps(out), flush=True)

@@ -23,7 +23,7 @@ from candor.catalog.models import Exercise
 from candor.insights import metrics as m
 from candor.insights.models import SHARDS, Accumulator, Contribution
 from candor.insights.quarters import Quarter
-from candor.privacy.consent import consent_for
+from candor.privacy.consent import Consent, consent_for
 from candor.signals.access import owner_for
 from candor.vault import api as vault
 from candor.vault.errors import VaultError
@@ -50,13 +50,18 @@ def contribution_id(owner: str, quarter: Quarter) -> uuid.UUID:
 # --- the hook ---------------------------------------------------------------------------------
 
 
-def on_ingest(user: Any, stored: list[Any]) -> None:
+def on_ingest(user: Any, stored: list[Any], consent: Consent | None = None) -> None:
     """Add the new summaries of a consenting learner to the running totals (same transaction).
 
     ``stored`` items have ``row`` (the sealed SignalSummary, for its period), ``summary`` (the
-    validated wire fields) and ``server`` (grader indicators or None).
+    validated wire fields) and ``server`` (grader indicators or None). ``consent`` is the state
+    ingestion read under the learner's lock in this transaction; read again when not given.
     """
-    if not stored or not consent_for(user).aggregates_allowed:
+    if not stored:
+        return
+    if consent is None:
+        consent = consent_for(user)
+    if not consent.aggregates_allowed:
         return
     ids = {_fields(item)["exercise_id"] for item in stored}
     exercises = {

@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from candor.privacy.audit import record_event
-from candor.privacy.models import ConsentRecord
-from candor.privacy.org import signals_enabled
+from candor.privacy.models import ConsentRecord, OrgPrivacy
 
 # Bump when the notice text changes: learners are asked again. The text is generated from the
 # data inventory (notice.signals_notice); its digest is pinned here per version, and a test
@@ -52,17 +51,40 @@ class Consent:
 
 
 def consent_for(user: Any) -> Consent:
-    org = signals_enabled()
-    latest = ConsentRecord.objects.filter(user_id=user.pk).first() if user.pk else None
-    if latest is None:
+    """The learner's consent in force and the organisation's switch, in one query.
+
+    Plain SQL because it runs on every signal upload (twice: the early check and the check
+    under the learner's lock) and the ORM's query building costs more than the two index
+    lookups; the latest record is the model's ordering (newest decision, then newest row).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_CONSENT_SQL, [user.pk])
+        org, learner_help, course_improvement, notice_version = cursor.fetchone()
+    org = bool(org)
+    if learner_help is None:
         return Consent(False, False, "", decided=False, org_enabled=org)
     return Consent(
-        latest.learner_help,
-        latest.learner_help and latest.course_improvement,
-        latest.notice_version,
+        bool(learner_help),
+        bool(learner_help and course_improvement),
+        notice_version,
         decided=True,
         org_enabled=org,
     )
+
+
+def _consent_sql() -> str:
+    consent, org = ConsentRecord._meta.db_table, OrgPrivacy._meta.db_table
+    return (
+        "SELECT o.signals_enabled, c.learner_help, c.course_improvement, c.notice_version "  # noqa: S608
+        "FROM (SELECT 1 AS one) AS x "
+        f'LEFT JOIN "{org}" AS o ON o.id = 1 '
+        "LEFT JOIN (SELECT learner_help, course_improvement, notice_version "
+        f'FROM "{consent}" WHERE user_id = %s ORDER BY decided_at DESC, id DESC LIMIT 1) '
+        "AS c ON 1 = 1"
+    )
+
+
+_CONSENT_SQL = _consent_sql()
 
 
 def do_set_consent(
@@ -99,6 +121,8 @@ def _lock_person(user: Any) -> None:
     """
     from django.contrib.auth import get_user_model
 
+    if not connection.features.has_select_for_update:
+        return  # SQLite: the IMMEDIATE transaction already holds the only write lock
     # Not type(user): a request's user is a lazy proxy, not the model class.
     list(get_user_model()._default_manager.select_for_update().filter(pk=user.pk).values("pk"))
 

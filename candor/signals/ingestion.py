@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.functional import LazyObject
 
 from candor.learning.models import Attempt
-from candor.privacy.consent import lock_consent_for_write
+from candor.privacy.consent import Consent, lock_consent_for_write
 from candor.signals import payload, struggle
 from candor.signals.access import exercises_for_batch, owner_for
 from candor.signals.models import SignalSummary
@@ -36,18 +36,29 @@ _UNCOUNTED_ERRORS = {"sandbox_unavailable", "internal"}
 
 
 @dataclass(frozen=True)
+class NewRow:
+    """A sealed row as inserted: no model instance is built on the hot path."""
+
+    id: uuid.UUID
+    owner: str
+    period: str
+    blob: bytes
+
+
+@dataclass(frozen=True)
 class Stored:
     """A row written by this request, for hooks that run in the same transaction."""
 
-    row: SignalSummary
+    row: NewRow
     summary: Summary
     server: dict[str, Any] | None
 
 
-# Functions called inside the ingestion transaction with the rows it writes. The insights
-# app will add its accumulator update here (DESIGN-NOTES §2), so it commits or rolls back
-# with the rows. Empty for now on purpose.
-AFTER_INGEST: list[Callable[[Any, list[Stored]], None]] = []
+# Functions called inside the ingestion transaction with the learner, the rows it writes and
+# the consent state read under the learner's lock (so a hook need not read it again). The
+# insights app adds its accumulator update here (DESIGN-NOTES §2), so the totals commit or
+# roll back with the rows.
+AFTER_INGEST: list[Callable[[Any, list[Stored], Consent], None]] = []
 
 
 @dataclass
@@ -147,38 +158,34 @@ def _server_indicators(user: Any, summaries: list[Summary]) -> list[dict[str, An
         found = by_token.get(s.attempt_token)
         if found is None or found[0] != s.exercise_id:
             raise NotFound(i, "attempt")
-        code = exercises[s.exercise_id].kind == "code"
+        code = exercises[s.exercise_id] == "code"
         out.append(struggle.indicators(history[s.exercise_id], found[1], code=code))
     return out
 
 
-def _existing_ids(ids: list[uuid.UUID]) -> list[Any]:
-    """Which of these row ids are stored already: one indexed lookup, in plain SQL because it
-    runs on every request and the ORM's query building costs more than the query."""
+def _existing_ids(keys: list[Any]) -> list[Any]:
+    """Which of these row keys (database form) are stored already: one indexed lookup, in
+    plain SQL because it runs on every request and the ORM's query building costs more than
+    the query."""
     table = connection.ops.quote_name(SignalSummary._meta.db_table)
-    prep = SignalSummary._meta.pk.get_db_prep_value  # type: ignore[union-attr]
-    marks = ", ".join(["%s"] * len(ids))
+    marks = ", ".join(["%s"] * len(keys))
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id FROM {table} WHERE id IN ({marks})",  # noqa: S608 - placeholders only
-            [prep(i, connection) for i in ids],
+            keys,
         )
         return [row[0] for row in cursor.fetchall()]
 
 
-def _insert(rows: list[SignalSummary]) -> None:
+def _insert(values: list[tuple[Any, str, str, bytes]]) -> None:
     """One prepared INSERT bound once per row (executemany), in the caller's transaction.
     bulk_create would do, at twice the cost on SQLite (it asks for the rows back and converts
     every field); these rows are complete before they are sent."""
     table = connection.ops.quote_name(SignalSummary._meta.db_table)
-    pk = SignalSummary._meta.pk
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {table} (id, owner, period, blob) VALUES (%s, %s, %s, %s)",  # noqa: S608
-            [
-                (pk.get_db_prep_value(r.id, connection), r.owner, r.period, bytes(r.blob))
-                for r in rows
-            ],
+            values,
         )
 
 
@@ -190,8 +197,11 @@ def _store(
     server: list[dict[str, Any] | None],
     now: Any,
 ) -> IngestResult:
+    # The keys in their database form once (a string on SQLite, a UUID on PostgreSQL).
+    prep = SignalSummary._meta.pk.get_db_prep_value  # type: ignore[union-attr]
+    keys = [prep(i, connection) for i in ids]
     # Ids first, blobs only for rows that exist (retries): most batches are all new.
-    found = _existing_ids(ids)
+    found = _existing_ids(keys)
     existing = list(SignalSummary.objects.filter(pk__in=found)) if found else []
     if existing:
         _compare(existing, {i: s for i, s in zip(ids, summaries, strict=True)})
@@ -199,24 +209,35 @@ def _store(
     # Seconds are enough: the time a summary arrived is sealed like everything else.
     received = now.replace(microsecond=0).isoformat()
     period = vault.period_for(now)
-    rows, stored = [], []
-    for row_id, summary, extra in zip(ids, summaries, server, strict=True):
-        if row_id in known:
-            continue
-        row = SignalSummary.sealed(
-            owner, period, payload.encode(summary, extra, received), id=row_id
-        )
-        rows.append(row)
-        stored.append(Stored(row, summary, extra))
+    fresh = [
+        (row_id, key, summary, extra)
+        for row_id, key, summary, extra in zip(ids, keys, summaries, server, strict=True)
+        if row_id not in known
+    ]
+    # One key look-up and one batch of nonces for every row (vault.seal_many).
+    blobs = vault.seal_many(
+        owner,
+        period,
+        SignalSummary._meta.db_table,
+        [(row_id, payload.encode(summary, extra, received)) for row_id, _, summary, extra in fresh],
+        schema=SignalSummary.vault_schema_version,
+    )
+    values = [
+        (key, owner, period, blob) for (_, key, _, _), blob in zip(fresh, blobs, strict=True)
+    ]
+    stored = [
+        Stored(NewRow(row_id, owner, period, blob), summary, extra)
+        for (row_id, _, summary, extra), blob in zip(fresh, blobs, strict=True)
+    ]
     with transaction.atomic():
         # Consent is checked again under the learner's lock, in the storing transaction: a
         # withdrawal that committed after the API's first check wins (ConsentWithdrawn).
-        lock_consent_for_write(user)
-        if rows:
-            _insert(rows)
+        consent = lock_consent_for_write(user)
+        if values:
+            _insert(values)
         for hook in AFTER_INGEST:
-            hook(user, stored)
-    return IngestResult(stored=len(rows), duplicates=len(known), ids=[str(i) for i in ids])
+            hook(user, stored, consent)
+    return IngestResult(stored=len(values), duplicates=len(known), ids=[str(i) for i in ids])
 
 
 def _concrete(user: Any) -> Any:

@@ -113,6 +113,10 @@ def _sqlite_keystore(path: Path) -> dict[str, object]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         },
+        # Kept open between requests like the main database's connection: a process loads
+        # each learner's key once (then it is cached), but opening the file per request costs.
+        "CONN_MAX_AGE": 600,
+        "CONN_HEALTH_CHECKS": True,
     }
 
 

@@ -135,7 +135,7 @@ def test_the_hook_does_a_fixed_number_of_queries_whatever_the_batch_size(
     send(consenting.lena, [make_summary(i) for i in ids])
     captured: list[Any] = []
     original = list(ingestion.AFTER_INGEST)
-    ingestion.AFTER_INGEST[:] = [lambda user, stored: captured.append((user, stored))]
+    ingestion.AFTER_INGEST[:] = [lambda user, stored, consent: captured.append((user, stored))]
     try:
         for n in (1, 40):
             send(consenting.lena, [make_summary(ids[i % len(ids)]) for i in range(n)])

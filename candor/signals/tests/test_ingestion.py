@@ -189,7 +189,7 @@ def test_an_after_ingest_hook_runs_in_the_same_transaction(
 ) -> None:
     seen: list[int] = []
 
-    def hook(user: Any, stored: list[Any]) -> None:
+    def hook(user: Any, stored: list[Any], consent: Any) -> None:
         seen.append(len(stored))
         raise RuntimeError("the accumulator failed")
 
