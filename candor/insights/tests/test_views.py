@@ -204,3 +204,11 @@ def test_pages_have_no_inline_script_or_style(released: Release, people: Any) ->
             for tag in re.findall(r"<script[^>]*>", html):
                 assert "src=" in tag or 'type="application/json"' in tag, (url, tag)
             assert not re.search(r"<[^>]+\son[a-z]+=", html), url  # no inline handlers
+
+
+def test_the_privacy_officer_reaches_the_budget_ledger_from_their_pages(people: Any) -> None:
+    officer = _client(people, "priya")
+    page = officer.get("/privacy/")
+    assert page.status_code == 200
+    assert 'href="/insights/ledger/"' in page.content.decode()
+    assert officer.get("/insights/ledger/").status_code == 200
