@@ -37,7 +37,7 @@ def ingested(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
 
     committed = threading.Semaphore(0)
 
-    def hook(user: Any, stored: list[Any]) -> None:
+    def hook(user: Any, stored: list[Any], consent: Any) -> None:
         if stored:
             transaction.on_commit(committed.release)
 
