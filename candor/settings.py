@@ -123,6 +123,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "candor.accounts.middleware.SecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "candor.urls"
@@ -225,6 +226,14 @@ AXES_USERNAME_CALLABLE = "candor.accounts.forms.axes_username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
 AXES_ENABLED = envbool("CANDOR_LOGIN_THROTTLING", default=True)
+
+# A second factor (TOTP authenticator app) is optional for everyone and, when this is on,
+# required for admins and privacy officers: they reach nothing but its set-up until they have
+# one. Off for `demo` (its printed accounts sign in with a password alone) and for `test` (the
+# tests that need it turn it on).
+CANDOR_REQUIRE_SECOND_FACTOR = envbool(
+    "CANDOR_REQUIRE_SECOND_FACTOR", default=ENV in {"production", "dev"}
+)
 
 # Sessions end after 8 hours, or at browser close; cookies are HTTP-only and same-site.
 SESSION_COOKIE_AGE = envint("CANDOR_SESSION_SECONDS", 8 * 3600, minimum=300)

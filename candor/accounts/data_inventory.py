@@ -1,4 +1,5 @@
-"""Personal data held by accounts: the person, sign-in sessions and sign-in throttling.
+"""Personal data held by accounts: the person, sign-in sessions, sign-in throttling and the
+second factor (authenticator app and recovery codes).
 
 Plain dicts on purpose: ``accounts`` imports nothing from other Candor apps, so it describes
 its data in the shape ``candor.privacy.inventory`` reads (see docs/privacy.md).
@@ -60,6 +61,40 @@ def _end_sessions(user: Any) -> int:
     keys = [s.session_key for s in _my_sessions(user)]
     return Session.objects.filter(session_key__in=keys).delete()[0]
 
+
+def _second_factor(user: Any) -> list[dict[str, Any]]:
+    from candor.accounts.models import TOTPDevice
+
+    return list(TOTPDevice.objects.filter(user=user).values(*SECOND_FACTOR_FIELDS))
+
+
+def _recovery_codes(user: Any) -> list[dict[str, Any]]:
+    from candor.accounts.models import RecoveryCode
+
+    rows = RecoveryCode.objects.filter(device__user=user).order_by("pk")
+    return [dict(row) for row in rows.values("created_at", "used_at")]
+
+
+def _erase_recovery_codes(user: Any) -> int:
+    from candor.accounts.models import RecoveryCode
+
+    return int(RecoveryCode.objects.filter(device__user=user).delete()[0])
+
+
+def _erase_second_factor(user: Any) -> int:
+    """A closed account cannot sign in, so its authenticator key has no use left."""
+    from candor.accounts.models import TOTPDevice
+
+    return int(TOTPDevice.objects.filter(user=user).delete()[0])
+
+
+SECOND_FACTOR_FIELDS = {
+    "created_at": "When you started setting up the authenticator app",
+    "confirmed_at": "When you turned the second factor on (empty: not finished)",
+    "last_used_at": "When a code from the app last signed you in",
+    "failed_attempts": "Wrong codes in a row since the last right one",
+    "locked_until": "Until when codes are refused after too many wrong ones",
+}
 
 THROTTLE_FIELDS = {
     "username": "The email address typed",
@@ -139,6 +174,40 @@ DECLARATIONS: list[dict[str, Any]] = [
         "audience": ["nobody reads them; the server checks them on each request"],
         "retention": "8 hours, or until you sign out or close the browser.",
         "on_erasure": "Ended at once.",
+    },
+    {
+        "model": "accounts.TOTPDevice",
+        "title": "Your second factor (authenticator app)",
+        "category": "security",
+        "fields": SECOND_FACTOR_FIELDS,
+        "withheld": {
+            "secret_sealed": "the key your app shares with Candor, encrypted: a credential, "
+            "never shown again after set-up",
+            "last_used_step": "the time step of the last accepted code (stops its reuse)",
+        },
+        "subject_field": "user",
+        "export": _second_factor,
+        "erase": _erase_second_factor,
+        "purposes": ["security_audit"],
+        "legal_basis": "legitimate_interests",
+        "audience": ["nobody reads it; the server checks your codes with it"],
+        "retention": "Until you remove it, an administrator resets it, or your account closes.",
+        "on_erasure": "Deleted, with its recovery codes.",
+    },
+    {
+        "model": "accounts.RecoveryCode",
+        "title": "Your second-factor recovery codes",
+        "category": "security",
+        "fields": {"created_at": "When the code was made", "used_at": "When it was used"},
+        "withheld": {"code_hash": "a SHA-256 hash of the code: a credential, never shown"},
+        "subject_field": "",
+        "export": _recovery_codes,
+        "erase": _erase_recovery_codes,
+        "purposes": ["security_audit"],
+        "legal_basis": "legitimate_interests",
+        "audience": ["nobody reads them; the server checks a code you type against them"],
+        "retention": "Until you make new ones, remove the second factor, or your account closes.",
+        "on_erasure": "Deleted with the second factor.",
     },
     {
         **_SECURITY,

@@ -130,3 +130,42 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def first_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class TOTPDevice(models.Model):
+    """A person's authenticator app (RFC 6238: 30-second steps, 6 digits, SHA-1).
+
+    One per person. ``confirmed_at`` is empty while enrolment waits for a first correct code;
+    only a confirmed device asks for codes at sign-in. The shared secret is stored sealed
+    (AES-256-GCM, see ``totp.py``), never in plain text.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret_sealed = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    # The highest time step a code was accepted for: a code of that step or an earlier one is
+    # refused, so a code seen over someone's shoulder cannot be used a second time.
+    last_used_step = models.BigIntegerField(default=0)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"authenticator of {self.user_id}"
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class RecoveryCode(models.Model):
+    """A one-time code for signing in without the authenticator; only its SHA-256 is kept."""
+
+    device = models.ForeignKey(TOTPDevice, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"recovery code {self.pk}"

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from candor.accounts.models import ROLE_FIELDS, Department, Role, User
 from candor.accounts.orgcsv import MAX_BYTES
+from candor.accounts.second_factor import confirmed_device
 from candor.learning.admin_forms import PersonForm
 from candor.learning.admin_rules import require_admin
 from candor.learning.people import (
@@ -141,7 +142,12 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     person = User.objects.select_related("department", "manager").filter(pk=person_id).first()
     if person is None:
         raise Http404
-    ctx = {"person": person, "nav": "admin", "section": "people"}
+    ctx = {
+        "person": person,
+        "nav": "admin",
+        "section": "people",
+        "second_factor": confirmed_device(person),
+    }
     if request.method == "GET":
         form = PersonForm(initial=PersonForm.initial_for(person), person=person)
         return render(request, "learning/admin/person_form.html", {**ctx, "form": form})
