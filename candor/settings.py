@@ -79,6 +79,9 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("CANDOR_SECRET_KEY must be set in production.")
 elif len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("CANDOR_SECRET_KEY must be at least 32 characters long.")
+# Earlier keys, still accepted for signatures and for opening second-factor secrets while a
+# rotated key takes over (docs/operations.md, "Second factor").
+SECRET_KEY_FALLBACKS = envlist("CANDOR_SECRET_KEY_FALLBACKS", [])
 
 DEBUG = envbool("CANDOR_DEBUG", default=False)
 if DEBUG and not LOCAL:

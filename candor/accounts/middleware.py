@@ -101,6 +101,11 @@ class SecondFactorMiddleware:
                 {"detail": API_DETAIL[need].format(url=target), "second_factor": need.value},
                 status=403,
             )
-        if request.method == "GET" and not request.headers.get("HX-Request"):
+        if request.headers.get("HX-Request"):
+            # htmx would swap the step's page into a fragment: ask it for a full navigation.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        if request.method == "GET":
             return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
         return redirect(target)

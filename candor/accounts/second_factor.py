@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,8 @@ from candor.accounts.sessions import end_sessions
 REQUIRED_ROLES = (Role.ADMIN, Role.PRIVACY_OFFICER)
 LOCK_AFTER = 5  # wrong codes in a row
 LOCK_FOR = dt.timedelta(minutes=15)
+
+log = logging.getLogger(__name__)
 
 
 def _audit(**kwargs: Any) -> None:
@@ -81,8 +84,9 @@ def do_start_enrolment(user: User, *, restart: bool = False) -> Enrolment:
         if device is not None and device.confirmed:
             raise SecondFactorRefused("Your second factor is already on.")
         if device is not None and not restart:
-            secret, _old_key = totp.open_secret(device.secret_sealed, user.pk)
-            return _enrolment_of(user, secret)
+            secret = _open(device)
+            if secret:
+                return _enrolment_of(user, secret)
         secret = totp.new_secret()
         sealed = totp.seal_secret(secret, user.pk)
         if device is None:
@@ -102,6 +106,7 @@ class Outcome(enum.Enum):
     REPLAYED = "replayed"
     LOCKED = "locked"
     NO_DEVICE = "no_device"
+    UNREADABLE = "unreadable"  # the stored secret does not open with the server's keys
 
 
 MESSAGES = {
@@ -110,6 +115,9 @@ MESSAGES = {
     Outcome.REPLAYED: "That code was already used. Wait for the next code in your app (a new "
     "one comes every 30 seconds) and type it.",
     Outcome.NO_DEVICE: "There is no authenticator app set up for your account.",
+    Outcome.UNREADABLE: "Codes from your app cannot be checked at the moment (the server's "
+    "key changed). Sign in with one of your recovery codes, or ask an administrator to reset "
+    "your second factor.",
 }
 
 
@@ -141,12 +149,11 @@ def _check_locked(device: TOTPDevice, code: str, *, recovery: bool, now: float) 
     moment = timezone.now()
     if device.locked_until is not None and device.locked_until > moment:
         return Check(Outcome.LOCKED, locked_until=device.locked_until)
-    secret, old_key = totp.open_secret(device.secret_sealed, device.user_id)
-    if old_key:  # SECRET_KEY was rotated: seal it again under the current key
-        device.secret_sealed = totp.seal_secret(secret, device.user_id)
-        device.save(update_fields=["secret_sealed"])
+    secret = _open(device)
     code = totp.normalise_code(code)
-    step = totp.matching_step(secret, code, now)
+    if not secret and totp.looks_like_totp(code):
+        return Check(Outcome.UNREADABLE)  # not the person's fault: not counted as wrong
+    step = totp.matching_step(secret, code, now) if secret else None
     if step is not None and step > device.last_used_step:
         device.last_used_step = step
         device.failed_attempts = 0
@@ -190,6 +197,25 @@ def _check_locked(device: TOTPDevice, code: str, *, recovery: bool, now: float) 
         return Check(Outcome.LOCKED, locked_until=device.locked_until)
     device.save(update_fields=["failed_attempts"])
     return Check(Outcome.WRONG)
+
+
+def _open(device: TOTPDevice) -> str:
+    """The device's secret; "" when it no longer opens (SECRET_KEY replaced without keeping
+    the old one in the fallbacks): codes from the app then fail, recovery codes still work."""
+    try:
+        secret, old_key = totp.open_secret(device.secret_sealed, device.user_id)
+    except totp.SealError:
+        log.error(
+            "The second-factor secret of person %s does not open: CANDOR_SECRET_KEY changed "
+            "without CANDOR_SECRET_KEY_FALLBACKS. They can sign in with a recovery code, or "
+            "an administrator can reset their second factor.",
+            device.user_id,
+        )
+        return ""
+    if old_key:  # SECRET_KEY was rotated: seal it again under the current key
+        device.secret_sealed = totp.seal_secret(secret, device.user_id)
+        device.save(update_fields=["secret_sealed"])
+    return secret
 
 
 def _locked_device(user: Any, *, confirmed: bool) -> TOTPDevice | None:

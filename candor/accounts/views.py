@@ -36,6 +36,10 @@ class LoginView(auth_views.LoginView):
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        required = bool(getattr(settings, "CANDOR_REQUIRE_SECOND_FACTOR", False))
+        return {**super().get_context_data(**kwargs), "second_factor_required": required}
+
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)  # signs in; the middleware holds the session
         target = self.get_success_url()

@@ -242,3 +242,20 @@ def test_export_lists_the_device_without_its_secret(people: Any) -> None:
     assert len(code_rows) == len(codes)
     assert secret not in repr(device_rows) and "secret" not in repr(device_rows)
     assert inventory.load().get("accounts.TOTPDevice").rows_for(people.leo) == []  # type: ignore[union-attr]
+
+
+def test_a_secret_that_no_longer_opens_leaves_recovery_codes_working(
+    people: Any, settings: Any, clock: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """CANDOR_SECRET_KEY replaced without the fallback: no crash, a plain message, a way in."""
+    secret, codes = enrol(people.lena)
+    settings.SECRET_KEY = "replaced-" + "q" * 40
+    check = sf.do_check_code(people.lena, code_at(secret))
+    assert check.outcome is sf.Outcome.UNREADABLE and "recovery codes" in check.message
+    assert TOTPDevice.objects.get(user=people.lena).failed_attempts == 0
+    assert "does not open" in caplog.text and secret not in caplog.text
+    assert sf.do_check_code(people.lena, codes[0]).outcome is sf.Outcome.RECOVERY
+    # A pending enrolment whose secret no longer opens simply starts again.
+    pending = sf.do_start_enrolment(people.leo)
+    settings.SECRET_KEY = "replaced-again-" + "r" * 40
+    assert sf.do_start_enrolment(people.leo).secret != pending.secret

@@ -189,3 +189,12 @@ def test_anonymous_people_at_the_code_step_are_sent_to_sign_in(client: Client) -
     assert response.status_code == 302 and response["Location"] == reverse("accounts:login")
     response = client.post(VERIFY, {"code": "123456"})
     assert response.status_code == 302 and response["Location"] == reverse("accounts:login")
+
+
+def test_htmx_requests_are_sent_to_the_code_step_as_a_full_page(
+    client: Client, people: Any, clock: Any
+) -> None:
+    enrol(people.lena)
+    sign_in(client, "lena@example.test")
+    response = client.get(DASHBOARD, headers={"HX-Request": "true"})
+    assert response.status_code == 204 and response["HX-Redirect"] == VERIFY
