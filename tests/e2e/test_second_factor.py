@@ -2,8 +2,8 @@
 
 Adam signs in with his password, is sent to the set-up page, reads the key off the page (as
 someone would type it into an app), turns it on with a code computed by pyotp, saves his
-recovery codes and reaches the admin page. Signing in again asks for a code. Screenshots go
-to test-artifacts/screenshots/.
+recovery codes and reaches the admin page. Signing in again asks for a code; then he resets
+Priya's second factor from her person page. Screenshots go to test-artifacts/screenshots/.
 """
 
 from __future__ import annotations
@@ -81,3 +81,17 @@ def test_an_admin_sets_up_the_second_factor_and_reaches_the_admin_page(
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url(f"{base}/admin/")
     expect(page.get_by_role("link", name="Admin", exact=True)).to_be_visible()
+
+    # Priya lost her phone: Adam resets her second factor from her person page.
+    from candor.accounts import second_factor as sf
+
+    enrolment = sf.do_start_enrolment(people.priya)
+    assert sf.do_confirm_enrolment(people.priya, pyotp.TOTP(enrolment.secret).now()).ok
+    page.goto(f"{base}/admin/people/{people.priya.pk}/")
+    section = page.get_by_role("region", name="Second factor")
+    expect(section.get_by_text("On since")).to_be_visible()
+    section.scroll_into_view_if_needed()
+    shoot(page, "second-factor-admin-reset")
+    section.get_by_role("button", name="Reset second factor").click()
+    expect(page.get_by_text("Priya Privacy's second factor is reset")).to_be_visible()
+    assert not sf.has_second_factor(people.priya)
