@@ -33,6 +33,7 @@ def test_an_admin_sets_up_the_second_factor_and_reaches_the_admin_page(
     page.wait_for_url(f"{base}/account/second-factor/setup/?next=%2F")
     expect(page.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
     expect(page.get_by_text("Your role (admin) requires a second factor")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_have_count(0)
     qr = page.get_by_role("img", name="QR code for adding Candor")
     expect(qr).to_be_visible()
     assert qr.evaluate("img => img.naturalWidth") > 0  # the data: URI rendered under the CSP
@@ -41,6 +42,10 @@ def test_an_admin_sets_up_the_second_factor_and_reaches_the_admin_page(
     page.wait_for_url(f"{base}/account/second-factor/setup/?next=%2Fadmin%2F")
     shoot(page, "second-factor-setup")
     axe_check(page)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone-sized window
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shoot(page, "second-factor-setup-narrow")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     assert len(secret) == 32
@@ -81,6 +86,11 @@ def test_an_admin_sets_up_the_second_factor_and_reaches_the_admin_page(
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url(f"{base}/admin/")
     expect(page.get_by_role("link", name="Admin", exact=True)).to_be_visible()
+
+    page.goto(f"{base}/account/second-factor/")
+    expect(page.get_by_text("Recovery codes left: 10")).to_be_visible()
+    expect(page.get_by_text("requires a second factor, so it cannot be turned off")).to_be_visible()
+    shoot(page, "second-factor-status")
 
     # Priya lost her phone: Adam resets her second factor from her person page.
     from candor.accounts import second_factor as sf

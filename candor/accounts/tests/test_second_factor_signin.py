@@ -37,9 +37,12 @@ def test_after_the_password_a_code_is_needed(client: Client, people: Any, clock:
     _held_at_code_step(client)
     step = client.get(response["Location"])
     assert step.status_code == 200 and "Enter your code" in step.content.decode()
+    # No navigation at this step: each of its links would only lead back here.
+    assert 'aria-label="Main"' not in step.content.decode()
     done = client.post(VERIFY, {"code": code_at(secret), "next": "/tracks/"})
     assert done.status_code == 302 and done["Location"] == "/tracks/"
-    assert client.get(DASHBOARD).status_code == 200
+    dashboard = client.get(DASHBOARD)
+    assert dashboard.status_code == 200 and 'aria-label="Main"' in dashboard.content.decode()
     assert client.get(API).status_code == 200
     assert client.get(VERIFY).status_code == 302  # nothing left to do there
 
