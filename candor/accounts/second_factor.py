@@ -220,7 +220,7 @@ def _open(device: TOTPDevice) -> str:
 
 def _locked_device(user: Any, *, confirmed: bool) -> TOTPDevice | None:
     return (
-        TOTPDevice.objects.select_for_update()
+        TOTPDevice.objects.select_for_update(of=("self",))
         .select_related("user")
         .filter(user=user, confirmed_at__isnull=not confirmed)
         .first()
