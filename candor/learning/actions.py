@@ -16,6 +16,7 @@ from candor.accounts.models import User
 from candor.catalog.models import Exercise, Lesson, Module
 from candor.grading.base import AnswerError, GradeResult
 from candor.grading.registry import get_grader
+from candor.learning.certificates import issue_certificate_for
 from candor.learning.models import (
     Attempt,
     ExerciseProgress,
@@ -210,7 +211,9 @@ def _record(attempt: Attempt, result: GradeResult, progress: ExerciseProgress) -
 
 
 def _maybe_complete_module(user: User | Any, module: Module) -> None:
-    """Record completion once every current lesson is read and every exercise is done."""
+    """Record completion once every current lesson is read and every exercise is done; the
+    completion that finishes a track's mandatory modules issues its certificate, in the same
+    transaction (called only inside the atomic write that recorded the last piece)."""
     user_id = user.pk
     if ModuleCompletion.objects.filter(user_id=user_id, module=module).exists():
         return
@@ -227,4 +230,6 @@ def _maybe_complete_module(user: User | Any, module: Module) -> None:
         if p.done
     }
     if lessons <= read and exercises <= done:
-        ModuleCompletion.objects.get_or_create(user_id=user_id, module=module)
+        _, created = ModuleCompletion.objects.get_or_create(user_id=user_id, module=module)
+        if created:
+            issue_certificate_for(user, module.track_id)

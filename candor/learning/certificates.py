@@ -1,9 +1,13 @@
 """Certificates: issued when a learner has completed every mandatory module of a track.
 
-Issuing is idempotent (one certificate per person and track, whatever the number of calls)
-and happens when the learner opens their certificates and on every ``send-reminders`` run, so
-no write path of the learning journey needs to know about certificates. The completion date is
-the date of the last mandatory module's completion, whenever the certificate row is created.
+Issuing is idempotent: the unique constraint ``certificate_once_per_track`` allows one row per
+person and track, and every insert runs in its own savepoint, so a second call — or a
+concurrent one — finds the row there and issues nothing. It happens where completion is
+recorded (``actions._maybe_complete_module`` calls ``issue_certificate_for`` in the same
+transaction as the new ``ModuleCompletion``), and, for completions recorded before that or by
+other means, when the learner opens their certificates and on every ``send-reminders`` run.
+The completion date is the date of the last mandatory module's completion, whenever the
+certificate row is created.
 
 Verification is public and shows only validity, track and date. Codes carry 128 random bits;
 lookups are rate-limited per address, and a malformed code gets exactly the same answer as an
@@ -63,6 +67,33 @@ def earned(user_ids: Iterable[int] | None = None) -> dict[tuple[int, int], dt.da
     return out
 
 
+def _create(
+    user_id: int, track_id: int, holder_name: str, completed_on: dt.date
+) -> Certificate | None:
+    """Insert one certificate unless it exists; None when it did (or a concurrent insert won)."""
+    try:
+        with transaction.atomic():  # a savepoint: the unique constraint refusing is not an error
+            return Certificate.objects.create(
+                user_id=user_id,
+                track_id=track_id,
+                code=new_code(),
+                holder_name=holder_name,
+                completed_on=completed_on,
+            )
+    except IntegrityError:
+        return None
+
+
+def issue_certificate_for(user: User, track_id: int) -> Certificate | None:
+    """The certificate of this track, if completing it was just earned and none exists yet."""
+    if Certificate.objects.filter(user_id=user.pk, track_id=track_id).exists():
+        return None
+    completed_on = earned([user.pk]).get((user.pk, track_id))
+    if completed_on is None:
+        return None
+    return _create(user.pk, track_id, user.full_name, completed_on)
+
+
 def issue_certificates(users: Iterable[User] | None = None) -> list[Certificate]:
     """Create the certificates that were earned and do not exist yet; returns the new ones."""
     people = {u.pk: u for u in users} if users is not None else None
@@ -78,19 +109,9 @@ def issue_certificates(users: Iterable[User] | None = None) -> list[Certificate]
     names = dict(User.objects.filter(pk__in={u for u, _ in missing}).values_list("pk", "full_name"))
     created = []
     for user_id, track_id in missing:
-        try:
-            with transaction.atomic():  # a concurrent issue of the same one is not an error
-                created.append(
-                    Certificate.objects.create(
-                        user_id=user_id,
-                        track_id=track_id,
-                        code=new_code(),
-                        holder_name=names.get(user_id, ""),
-                        completed_on=due[(user_id, track_id)],
-                    )
-                )
-        except IntegrityError:
-            continue
+        cert = _create(user_id, track_id, names.get(user_id, ""), due[(user_id, track_id)])
+        if cert is not None:
+            created.append(cert)
     return created
 
 

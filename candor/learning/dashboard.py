@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from candor.accounts.models import User
 from candor.catalog.models import Module, Track
-from candor.learning.models import Assignment, ExerciseProgress, LessonView
+from candor.learning.models import Assignment, Certificate, ExerciseProgress, LessonView
 from candor.learning.progress import Status, assignment_status, progress_for
 
 
@@ -64,6 +64,9 @@ def dashboard_context(user: User, modules: list[Module] | None = None) -> dict[s
     explore = Track.objects.filter(is_retired=False).exclude(pk__in=assigned_tracks)
     done = sum(1 for r in mandatory if r["status"] == Status.COMPLETED)
     return {
+        "certificates": list(
+            Certificate.objects.filter(user=user, track__is_retired=False).select_related("track")
+        ),
         "rows": rows,
         "mandatory": mandatory,
         "optional": optional,
@@ -110,7 +113,9 @@ def module_context(user: User, module: Module) -> dict[str, Any]:
     items.sort(key=lambda item: (item["order"], item["kind"]))
     progress = progress_for([user.pk], [module.pk])[(user.pk, module.pk)]
     assignment = Assignment.objects.filter(user=user, module=module).first()
+    certificate = Certificate.objects.filter(user=user, track_id=module.track_id).first()
     return {
+        "certificate": certificate,
         "module": module,
         "track": module.track,
         "items": items,
