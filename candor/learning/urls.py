@@ -1,6 +1,7 @@
 from django.urls import path
 
 from candor.learning import (
+    admin_departments,
     admin_people,
     admin_rules,
     compliance,
@@ -50,4 +51,20 @@ urlpatterns = [
     path("admin/people/new/", admin_people.person_new, name="admin_person_new"),
     path("admin/people/<int:person_id>/", admin_people.person_edit, name="admin_person"),
     path("admin/people/import/", admin_people.org_import, name="admin_import"),
+    path("admin/departments/", admin_departments.department_list, name="admin_departments"),
+    path(
+        "admin/departments/new/",
+        admin_departments.department_new,
+        name="admin_department_new",
+    ),
+    path(
+        "admin/departments/<int:dept_id>/",
+        admin_departments.department_edit,
+        name="admin_department",
+    ),
+    path(
+        "admin/departments/<int:dept_id>/delete/",
+        admin_departments.department_delete,
+        name="admin_department_delete",
+    ),
 ]
