@@ -16,8 +16,9 @@ from typing import Any, ClassVar, TypeGuard
 
 from candor.grading.base import AnswerError, Feedback, GradeResult, SpecError
 
-# The one import from a sibling: the regex cost guard is subtle enough that two copies would
-# drift. text.py is as pure as this module (no Django, no database).
+# Author patterns run under a time limit (patterns.py); the regex cost guard is subtle enough
+# that two copies would drift. Both modules are as pure as this one (no Django, no database).
+from candor.grading.patterns import CHECK_TIMEOUT, Budget, PatternError, pattern_problem
 from candor.grading.text import regex_problem
 
 COMMON_KEYS = frozenset({"id", "type", "kind", "title", "hints", "explanation", "max_attempts"})
@@ -41,6 +42,15 @@ _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _WORD = re.compile(rf"[\w{_MARKS}]+(?:['’-][\w{_MARKS}]+)*")
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•]|[0-9]{1,3}[.)])[ \t]+\S", re.MULTILINE)
 _NEVER = re.compile(r"(?!)")
+UNFINISHED_CHECK = (
+    "This check did not finish in time, so it counts as not met. A simpler or shorter answer "
+    "may get through it."
+)
+UNFINISHED_MESSAGE = (
+    "Part of the check on your answer did not finish in time, so it counts as not met. If you "
+    "are sure your answer meets it, write it more simply and submit it again, or tell the "
+    "course author."
+)
 
 
 def _nonempty_str(value: Any) -> TypeGuard[str]:
@@ -132,7 +142,9 @@ def _check_errors(number: int, check: Any) -> list[SpecError]:
         pattern = check.get("pattern")
         if not _nonempty_str(pattern):
             errors.append(SpecError(f"{where} needs pattern: a regular expression.", "checks"))
-        elif problem := regex_problem(pattern, 0, MAX_CHARS, search=True):
+        elif problem := regex_problem(pattern, 0, MAX_CHARS, search=True) or pattern_problem(
+            pattern, 0, MAX_CHARS, search=True, prepare=_prepare
+        ):
             errors.append(SpecError(f"{where}: pattern {pattern!r} {problem}.", "checks"))
     elif kind == "has_list" and "min_items" in check and not _whole(check["min_items"], 1, 100):
         errors.append(
@@ -154,7 +166,13 @@ def _check_errors(number: int, check: Any) -> list[SpecError]:
     return errors
 
 
-def _passes(check: dict[str, Any], text: str, folded: str) -> bool:
+def _prepare(raw: str) -> str:
+    """What the checks run on (``grade``)."""
+    return unicodedata.normalize("NFKC", raw[:MAX_CHARS].replace("\r\n", "\n"))[:MAX_CHARS]
+
+
+def _passes(check: dict[str, Any], text: str, folded: str, budget: Budget) -> bool | None:
+    """Whether the answer passes the check; None when its pattern did not finish in time."""
     kind = check.get("type")
     terms = [t for t in check.get("terms") or [] if isinstance(t, str)]
     if kind == "mention_any":
@@ -165,8 +183,8 @@ def _passes(check: dict[str, Any], text: str, folded: str) -> bool:
         return not any(_term_regex(t).search(folded) for t in terms)
     if kind == "regex":
         try:
-            return re.search(str(check.get("pattern")), text) is not None
-        except re.error:
+            return budget.search(str(check.get("pattern")), 0, text)
+        except PatternError:
             return False  # check_spec reports it; a broken pattern must not break grading
     if kind == "has_list":
         minimum = check.get("min_items", 2)
@@ -235,8 +253,7 @@ class RubricGrader:
         return text
 
     def grade(self, spec: dict[str, Any], answer: Any) -> GradeResult:
-        raw = answer[:MAX_CHARS] if isinstance(answer, str) else ""
-        text = unicodedata.normalize("NFKC", raw.replace("\r\n", "\n"))[:MAX_CHARS]
+        text = _prepare(answer) if isinstance(answer, str) else ""
         folded = text.casefold()
         # An empty answer avoids every banned term; it still must not earn any credit.
         empty = not text.strip()
@@ -245,10 +262,14 @@ class RubricGrader:
             [Feedback("Your answer is empty: write it, then submit.", ok=False)] if empty else []
         )
         passed = 0
+        budget = Budget()
         for check in checks:
-            ok = not empty and _passes(check, text, folded)
+            outcome = not empty and _passes(check, text, folded, budget)
+            ok = outcome is True
             passed += ok
             message = check.get("feedback_pass") if ok else check.get("feedback_fail")
+            if outcome is None:
+                message = UNFINISHED_CHECK  # its pattern ran out of time (patterns.py): not met
             feedback.append(Feedback(str(message or ""), ok=ok, label=str(check.get("label", ""))))
         total, length_ok = len(checks), True
         low, high = _bounds(spec)
@@ -264,6 +285,14 @@ class RubricGrader:
             threshold = len(checks)
         correct = bool(checks) and length_ok and passed >= threshold
         score = (passed + (length_ok and total > len(checks))) / total if total else 0.0
+        if budget.unfinished:
+            return GradeResult(
+                correct=correct,
+                score=score,
+                feedback=feedback,
+                error_kind=CHECK_TIMEOUT,
+                error_message=UNFINISHED_MESSAGE,
+            )
         return GradeResult(correct=correct, score=score, feedback=feedback)
 
     def public_spec(self, spec: dict[str, Any]) -> dict[str, Any]:

@@ -1,14 +1,16 @@
 """Grader for ``short_text`` exercises, and the regex cost guard shared with the rubric grader.
 
-Patterns come from content authors, but the text they run on comes from learners, and Python's
-``re`` has no timeout: one innocent-looking pattern such as ``.*a.*b`` or ``(\\w+\\s?)*`` lets a
-learner pin a worker for minutes. So ``regex_problem`` estimates the worst-case backtracking of
-a pattern on the longest answer it will ever see, and ``check_spec`` refuses patterns over budget
-at import time; answers are then bounded so that the estimate holds.
+Patterns come from content authors, but the text they run on comes from learners. At grading
+time every pattern runs under a time limit (``patterns.py``). At import time ``regex_problem``
+estimates the worst-case backtracking of a pattern on the longest answer it will ever see and
+refuses patterns over budget (one innocent-looking pattern such as ``.*a.*b`` or ``(\\w+\\s?)*``
+would otherwise run out of time on a crafted answer), and ``patterns.pattern_problem`` tries
+each pattern on crafted answers; answers are bounded so that both hold.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import re._constants as sre_c  # private, but stable within the pinned Python 3.11
 import re._parser as sre_parse
@@ -16,6 +18,7 @@ import unicodedata
 from typing import Any, ClassVar, TypeGuard
 
 from candor.grading.base import AnswerError, Feedback, GradeResult, SpecError
+from candor.grading.patterns import CHECK_TIMEOUT, Budget, PatternError, pattern_problem
 
 COMMON_KEYS = frozenset({"id", "type", "kind", "title", "hints", "explanation", "max_attempts"})
 DEFAULT_MAX_LENGTH = 200
@@ -27,6 +30,11 @@ MAX_PATTERN_LENGTH = 1000
 REGEX_BUDGET = 10**8
 
 _WS = re.compile(r"\s+")
+UNFINISHED_MESSAGE = (
+    "Part of the check on your answer did not finish in time, so it counts as not matching. "
+    "If you are sure your answer is right, write it more simply and submit it again, or tell "
+    "the course author."
+)
 
 
 def normalise(text: str, *, case_sensitive: bool = False) -> str:
@@ -297,9 +305,17 @@ class ShortTextGrader:
                     f"Accepted answer {answer!r} is longer than max_length: nobody can type it."
                 )
                 errors.append(SpecError(message, "accepted"))
+        flags = _flags(spec)
         for pattern in patterns if isinstance(patterns, list) else []:
             if _nonempty_str(pattern) and (
-                problem := regex_problem(pattern, _flags(spec), limit, search=False)
+                problem := regex_problem(pattern, flags, limit, search=False)
+                or pattern_problem(
+                    pattern,
+                    flags,
+                    limit,
+                    search=False,
+                    prepare=functools.partial(normalise, case_sensitive=case_sensitive is True),
+                )
             ):
                 errors.append(SpecError(f"Pattern {pattern!r} {problem}.", "patterns"))
         return errors
@@ -324,23 +340,37 @@ class ShortTextGrader:
         # Unparsed input gets the same bounds as parsed input before any regex sees it.
         bounded = isinstance(answer, str) and len(answer) <= 2 * HARD_MAX_LENGTH
         text = normalise(answer, case_sensitive=case_sensitive) if bounded else ""
-        ok = 0 < len(text) <= _max_length(spec) and self._matches(spec, text, case_sensitive)
+        budget = Budget()
+        ok = 0 < len(text) <= _max_length(spec) and self._matches(
+            spec, text, case_sensitive, budget
+        )
         if ok:
             return GradeResult(correct=True, score=1.0, feedback=[Feedback("Correct.", ok=True)])
         feedback = [Feedback("That is not the answer we were looking for.", ok=False)]
         if _nonempty_str(spec.get("feedback_wrong")):
             feedback.append(Feedback(spec["feedback_wrong"], ok=False))
+        if budget.unfinished:
+            # A pattern ran out of time (patterns.py): not matched, and the learner is told so.
+            return GradeResult(
+                correct=False,
+                score=0.0,
+                feedback=feedback,
+                error_kind=CHECK_TIMEOUT,
+                error_message=UNFINISHED_MESSAGE,
+            )
         return GradeResult(correct=False, score=0.0, feedback=feedback)
 
-    def _matches(self, spec: dict[str, Any], text: str, case_sensitive: bool) -> bool:
+    def _matches(
+        self, spec: dict[str, Any], text: str, case_sensitive: bool, budget: Budget
+    ) -> bool:
         accepted = [a for a in spec.get("accepted") or [] if isinstance(a, str)]
         if text in {normalise(a, case_sensitive=case_sensitive) for a in accepted}:
             return True
         for pattern in spec.get("patterns") or []:
             try:
-                if isinstance(pattern, str) and re.fullmatch(pattern, text, _flags(spec)):
+                if isinstance(pattern, str) and budget.fullmatch(pattern, _flags(spec), text):
                     return True
-            except re.error:
+            except PatternError:
                 continue  # check_spec reports it; a broken pattern must not break grading
         return False
 
