@@ -16,6 +16,7 @@ from candor.accounts import second_factor as sf
 from candor.accounts.forms import CodeForm, EmailAuthenticationForm
 from candor.accounts.middleware import Need, mark_password_only, mark_verified, need_of
 from candor.accounts.models import User
+from candor.accounts.sessions import end_sessions
 
 
 def _next_url(request: HttpRequest, default: str = "") -> str:
@@ -127,10 +128,13 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
             check = sf.do_confirm_enrolment(user, form.cleaned_data["code"])
             if check.ok:
                 mark_verified(request)
+                # A session signed in with the password alone before the second factor was
+                # on (a forgotten browser, a stolen cookie) must not outlive it.
+                ended = end_sessions([user.pk], keep=request.session.session_key)
                 return render(
                     request,
                     "accounts/second_factor/recovery_codes.html",
-                    {"codes": check.new_codes, "next": target, "first": True},
+                    {"codes": check.new_codes, "next": target, "first": True, "ended": ended},
                 )
             form.add_error("code", check.message)
             status = 429 if check.outcome is sf.Outcome.LOCKED else 400

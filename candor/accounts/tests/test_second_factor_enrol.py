@@ -259,3 +259,22 @@ def test_a_secret_that_no_longer_opens_leaves_recovery_codes_working(
     pending = sf.do_start_enrolment(people.leo)
     settings.SECRET_KEY = "replaced-again-" + "r" * 40
     assert sf.do_start_enrolment(people.leo).secret != pending.secret
+
+
+def test_turning_it_on_ends_the_other_sessions_but_not_this_one(
+    client_for: Any, people: Any, clock: Any
+) -> None:
+    from django.contrib.sessions.models import Session
+
+    elsewhere = client_for(people.lena)  # e.g. a browser left signed in on another computer
+    assert elsewhere.get(reverse("accounts:account")).status_code == 200
+    other_session = elsewhere.cookies["sessionid"].value
+    here = client_for(people.lena)
+    secret = secret_on_page(here.get(SETUP).content.decode())
+    done = here.post(SETUP, {"action": "confirm", "code": pyotp.TOTP(secret).now()})
+    assert done.status_code == 200
+    assert "Your other sign-ins (1) were ended" in done.content.decode()
+    assert not Session.objects.filter(session_key=other_session).exists()
+    gone = elsewhere.get(reverse("accounts:account"))
+    assert gone.status_code == 302 and reverse("accounts:login") in gone["Location"]
+    assert here.get(reverse("accounts:account")).status_code == 200
