@@ -1,7 +1,8 @@
 """Admin pages for people: list and search, add, edit (moves, roles, leaving), CSV import.
 
 Admins only (404 for anyone else). Every change goes through ``learning.people``, which syncs
-the person's assignments and audits the change in the same transaction.
+the person's assignments and audits the change in the same transaction; every person shown (in
+the list or on their page) is audited as a read of their directory record.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from candor.learning.people import (
     do_org_import,
     do_update_person,
 )
+from candor.privacy.access import access_personal_data
+from candor.privacy.purposes import Purpose
 
 PAGE_SIZE = 50
 
@@ -61,7 +64,7 @@ class PersonRow:
 @login_required
 @require_GET
 def people_list(request: HttpRequest) -> HttpResponse:
-    require_admin(request)
+    admin = require_admin(request)
     q = request.GET.get("q", "").strip()[:100]
     status = request.GET.get("status", "active")
     dept = request.GET.get("department", "")
@@ -79,6 +82,8 @@ def people_list(request: HttpRequest) -> HttpResponse:
     # The template's page shows rows built from the people on this page; its paginator (count,
     # page numbers) stays the people query's, hence Page[Any] rather than Page[PersonRow].
     rows = [PersonRow.of(person) for person in found]
+    for person in found:  # each person shown is a read of their directory record
+        _audit_read(admin, person)
     page: Page[Any] = Page(rows, found.number, found.paginator)
     return render(
         request,
@@ -92,6 +97,16 @@ def people_list(request: HttpRequest) -> HttpResponse:
             "nav": "admin",
             "section": "people",
         },
+    )
+
+
+def _audit_read(admin: User, person: User) -> None:
+    """An admin reading someone's directory record (name, e-mail, department, manager, roles)
+    reads personal data: audited per person, so each can see it in their access history. The
+    people pages exist to run mandatory training (departments and managers decide what is
+    assigned and who sees completion), hence the purpose."""
+    access_personal_data(
+        admin, person, Purpose.COMPLIANCE, object_ref="accounts:directory", action="read"
     )
 
 
@@ -142,6 +157,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     person = User.objects.select_related("department", "manager").filter(pk=person_id).first()
     if person is None:
         raise Http404
+    _audit_read(admin, person)
     ctx = {
         "person": person,
         "nav": "admin",

@@ -129,3 +129,24 @@ def test_each_team_page_view_is_audited_per_report(assigned: Any, client_for: An
         subject_pseudonym(assigned.leo),
     }
     assert verify().ok
+
+
+def test_each_person_an_admin_looks_at_is_audited(assigned: Any, client_for: Any) -> None:
+    from candor.privacy.audit import subject_pseudonym, verify
+    from candor.privacy.models import AuditEntry
+
+    admin = client_for(assigned.adam)
+    admin.get(reverse("learning:admin_person", args=[assigned.lena.pk]))
+    read = AuditEntry.objects.filter(actor_role="admin", action="read")
+    assert [(e.subject, e.purpose, e.object_ref) for e in read] == [
+        (subject_pseudonym(assigned.lena), "compliance", "accounts:directory")
+    ]
+    page = admin.get(reverse("learning:admin_people"), {"q": "example"})
+    assert page.status_code == 200
+    listed = page.context["page"].object_list
+    assert len(listed) >= 2
+    subjects = [e.subject for e in read.all()[1:]]
+    # Everyone listed but the admin themself (reading your own record is no access by another).
+    others = [p for p in listed if p.pk != assigned.adam.pk]
+    assert sorted(subjects) == sorted(subject_pseudonym(p) for p in others)
+    assert verify().ok
