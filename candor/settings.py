@@ -230,6 +230,26 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
 AXES_ENABLED = envbool("CANDOR_LOGIN_THROTTLING", default=True)
 
+# The cache holds only short-lived counters (the public certificate check's rate limit). It must
+# be shared by every worker process, or each counts on its own: a directory under VAR_DIR is
+# shared by the processes of one machine; several application servers need a shared cache
+# (CANDOR_CACHE_URL=redis://…, Django's Redis backend, `pip install redis`). Tests keep each
+# process's own memory.
+CACHE_URL = os.environ.get("CANDOR_CACHE_URL", "").strip()
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://")):
+        raise ImproperlyConfigured("CANDOR_CACHE_URL must be a redis:// or rediss:// URL.")
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif ENV != "test":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
 # A second factor (TOTP authenticator app) is optional for everyone and, when this is on,
 # required for admins and privacy officers: they reach nothing but its set-up until they have
 # one. Off for `demo` (its printed accounts sign in with a password alone) and for `test` (the

@@ -133,8 +133,10 @@ def certificate_pdf(cert: Certificate, site: str = "") -> bytes:
 def rate_limited(address: str) -> bool:
     """Count one lookup for this address in the current window; True once over the limit.
 
-    Django's cache is per process unless a shared cache (Redis, Memcached) is configured: with
-    several application servers, each has its own counter (see docs/operations.md)."""
+    Django's cache is a directory under VAR_DIR outside tests, shared by the worker processes
+    of one machine (its increments are not atomic: a race can lose a count, never refuse
+    someone early); several application servers need CANDOR_CACHE_URL (Redis), or each keeps
+    its own counter (see docs/operations.md)."""
     limit, window = verify_limit()
     key = f"candor:verify:{address}:{int(time.time()) // window}"
     if cache.add(key, 1, timeout=window + 5):

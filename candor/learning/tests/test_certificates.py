@@ -159,3 +159,36 @@ def test_reminders_and_certificates_are_in_the_learners_export(assigned: Any) ->
         rows = decl.rows_for(lena)
         assert len(rows) == 1 and set(decl.fields) <= set(rows[0]), (model, rows)
     assert inventory.undeclared_models() == {}
+
+
+def test_the_verification_limit_is_shared_by_the_worker_processes(tmp_path: Any) -> None:
+    """Outside tests the cache is a directory under VAR_DIR, so the gunicorn workers of one
+    machine count together: 3 lookups in one process and 3 in another reach a limit of 5."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    script = (
+        "import django; django.setup()\n"
+        "from candor.learning.certificates import rate_limited\n"
+        "print(','.join(str(rate_limited('203.0.113.9')) for _ in range(3)))\n"
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("CANDOR_")},
+        "CANDOR_ENV": "demo",
+        "CANDOR_VAR_DIR": str(tmp_path),
+        "CANDOR_VERIFY_LIMIT": "5",
+        "DJANGO_SETTINGS_MODULE": "candor.settings",
+    }
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True
+        )
+        for _ in range(2)
+    ]
+    assert [r.stdout.strip() for r in runs] == ["False,False,False", "False,False,True"], [
+        r.stderr[-2000:] for r in runs
+    ]
+    assert (tmp_path / "cache").is_dir()
