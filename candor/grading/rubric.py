@@ -17,8 +17,9 @@ from typing import Any, ClassVar, TypeGuard
 from candor.grading.base import AnswerError, Feedback, GradeResult, SpecError
 
 # Author patterns run under a time limit (patterns.py); the regex cost guard is subtle enough
-# that two copies would drift. Both modules are as pure as this one (no Django, no database).
-from candor.grading.patterns import CHECK_TIMEOUT, Budget, PatternError, pattern_problem
+# that two copies would drift. These modules are as pure as this one (no Django, no database).
+from candor.grading.pattern_probe import pattern_problem
+from candor.grading.patterns import CHECK_TIMEOUT, Budget, PatternError
 from candor.grading.text import regex_problem
 
 COMMON_KEYS = frozenset({"id", "type", "kind", "title", "hints", "explanation", "max_attempts"})

@@ -4,7 +4,7 @@ Patterns come from content authors, but the text they run on comes from learners
 time every pattern runs under a time limit (``patterns.py``). At import time ``regex_problem``
 estimates the worst-case backtracking of a pattern on the longest answer it will ever see and
 refuses patterns over budget (one innocent-looking pattern such as ``.*a.*b`` or ``(\\w+\\s?)*``
-would otherwise run out of time on a crafted answer), and ``patterns.pattern_problem`` tries
+would otherwise run out of time on a crafted answer), and ``pattern_probe.pattern_problem`` tries
 each pattern on crafted answers; answers are bounded so that both hold.
 """
 
@@ -18,7 +18,8 @@ import unicodedata
 from typing import Any, ClassVar, TypeGuard
 
 from candor.grading.base import AnswerError, Feedback, GradeResult, SpecError
-from candor.grading.patterns import CHECK_TIMEOUT, Budget, PatternError, pattern_problem
+from candor.grading.pattern_probe import pattern_problem
+from candor.grading.patterns import CHECK_TIMEOUT, Budget, PatternError
 
 COMMON_KEYS = frozenset({"id", "type", "kind", "title", "hints", "explanation", "max_attempts"})
 DEFAULT_MAX_LENGTH = 200

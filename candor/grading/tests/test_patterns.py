@@ -17,17 +17,17 @@ import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from candor.grading import patterns
+from candor.grading import pattern_probe, patterns
+from candor.grading.pattern_probe import pattern_problem
 from candor.grading.patterns import (
-    CASE_QUIRKS,
     CHECK_TIMEOUT,
     MATCH_TIMEOUT,
     MAX_SUBJECT,
     SUBMISSION_BUDGET,
     Budget,
     compile_pattern,
-    pattern_problem,
 )
+from candor.grading.regex_compat import CASE_QUIRKS
 from candor.grading.rubric import MAX_CHARS, RubricGrader
 from candor.grading.text import HARD_MAX_LENGTH, ShortTextGrader, regex_problem
 
@@ -270,7 +270,7 @@ def test_content_patterns_match_exactly_as_re_does(pattern: str, flags: int, sea
     words = re.findall(r"[^\W\d_]{2,}|\d+|[^\w\s]", pattern) + ["\u0301", "²", "ı", "İ", "\x1c"]
     texts = [" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words))]
     texts += [t.casefold() for t in texts] + [t.replace(" ", "") for t in texts]
-    texts += [text for _, text in patterns.crafted_answers(pattern, flags, 60)]
+    texts += [text for _, text in pattern_probe.crafted_answers(pattern, flags, 60)]
     for text in texts:
         want = (expected.search(text) if search else expected.fullmatch(text)) is not None
         assert compiled.match(text, search=search, timeout=5) == want, (pattern, text)
@@ -322,7 +322,7 @@ def test_the_cost_model_misses_it_and_the_crafted_answers_catch_it() -> None:
 
 
 def test_short_text_patterns_are_tried_on_crafted_answers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(patterns, "PROBE_LIMIT", -1.0)  # everything is "slow"
+    monkeypatch.setattr(pattern_probe, "PROBE_LIMIT", -1.0)  # everything is "slow"
     errors = short_text.check_spec({"patterns": ["^pre[cs]ision$"]})
     assert [e.key for e in errors] == ["patterns"] and "takes more than" in errors[0].message
 
