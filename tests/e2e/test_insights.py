@@ -24,8 +24,8 @@ def history(assigned: Any, course: Any, settings: Any) -> Any:
     from candor.vault import api as vault
 
     vault.reset()
-    settings.CANDOR_INSIGHTS_EPSILON_PER_QUARTER = "12"
-    settings.CANDOR_INSIGHTS_EPSILON_PER_RELEASE = "6"
+    settings.CANDOR_INSIGHTS_EPSILON_PER_QUARTER = "48"
+    settings.CANDOR_INSIGHTS_EPSILON_PER_RELEASE = "24"
     settings.CANDOR_INSIGHTS_INLINE = False  # built in the background, with its progress
     settings.CANDOR_INSIGHTS_WORKERS = 0  # … by `candor insights-worker`, run by the test
     return generate([course], learners=80, days=20, hard_per_track=1, consent_share=1.0)
@@ -87,7 +87,7 @@ def test_ari_releases_a_report_and_the_hard_exercise_stands_out(
 
     # Reloading shows the same release from the ledger: the budget did not move.
     page.goto(page.url)
-    expect(page.get_by_text("ε 6 of 12")).to_be_visible()
+    expect(page.get_by_text("ε 24 of 48")).to_be_visible()
 
 
 def test_maya_sees_her_teams_compliance_and_exports_it(
