@@ -57,7 +57,14 @@ def need_of(request: HttpRequest) -> Need:
         return Need.NOTHING  # no device at sign-in, and none required
     if has_second_factor(user):
         return Need.CODE
-    return Need.ENROL if roles else Need.NOTHING
+    if roles:
+        return Need.ENROL
+    if mark is None:
+        # Signed in some other way (a session from before this step existed, single sign-on):
+        # no device and none required, so mark it as the password sign-in would have, and
+        # its next requests cost no query. Enrolling later ends this session.
+        mark_password_only(request)
+    return Need.NOTHING
 
 
 @cache

@@ -194,3 +194,21 @@ def test_reset_needs_a_post_from_a_signed_in_admin(
     assert client_for(people.adam).get(_reset_url(people.leo.pk)).status_code == 405
     assert client_for(people.adam).post(_reset_url(999_999)).status_code == 404
     assert TOTPDevice.objects.filter(user=people.leo).exists()
+
+
+def test_a_session_signed_in_another_way_is_marked_once_then_costs_no_query(
+    client_for: Any, people: Any, require_second_factor: None
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from candor.accounts.middleware import SESSION_KEY
+
+    lena = client_for(people.lena)  # force_login: no sign-in form, no mark yet
+    assert lena.get(API).status_code == 200
+    assert lena.session[SESSION_KEY] == {"user": people.lena.pk, "verified": False}
+    table = TOTPDevice._meta.db_table
+    with CaptureQueriesContext(connection) as ctx:
+        assert lena.get(API).status_code == 200
+    assert not [q for q in ctx.captured_queries if table in q["sql"]]
+    # Enrolling later still holds her other sessions: they end (see test_second_factor_enrol).
