@@ -28,6 +28,29 @@ ROLE_FIELDS: dict[str, str] = {
 }
 
 
+def children_of(parents: dict[int, int | None]) -> dict[int | None, list[int]]:
+    """A department tree's (pk → parent pk) map turned round: parent pk → child pks."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in parents.items():
+        children.setdefault(parent_id, []).append(pk)
+    return children
+
+
+def subtree(parents: dict[int, int | None], root: int) -> set[int]:
+    """``root`` and every department below it, from a (pk → parent pk) map (a circle written
+    straight into the database cannot loop: each department is visited once)."""
+    children = children_of(parents)
+    found: set[int] = set()
+    stack = [root]
+    while stack:
+        current = stack.pop()
+        if current in found:
+            continue
+        found.add(current)
+        stack.extend(children.get(current, []))
+    return found
+
+
 class Department(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=80, unique=True)
@@ -43,18 +66,7 @@ class Department(models.Model):
 
     def descendant_ids(self) -> set[int]:
         """This department and every department below it (the tree is small: a few hundred)."""
-        children: dict[int | None, list[int]] = {}
-        for pk, parent_id in Department.objects.values_list("pk", "parent_id"):
-            children.setdefault(parent_id, []).append(pk)
-        found: set[int] = set()
-        stack = [self.pk]
-        while stack:
-            current = stack.pop()
-            if current in found:
-                continue
-            found.add(current)
-            stack.extend(children.get(current, []))
-        return found
+        return subtree(dict(Department.objects.values_list("pk", "parent_id")), self.pk)
 
     def ancestor_ids(self) -> list[int]:
         """This department and its parents up to the root, nearest first."""

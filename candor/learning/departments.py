@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Count, ProtectedError
 
-from candor.accounts.models import Department, User
+from candor.accounts.models import Department, User, children_of, subtree
 from candor.learning.assignments import sync_assignments
 from candor.learning.models import AssignmentRule
 from candor.privacy.audit import record_event
@@ -38,27 +38,6 @@ class DepartmentRow:
     people_below: int  # active people in it and every sub-department
     children: int
     rules: int  # assignment rules (active or not) aimed at it
-
-
-def _children_map(parents: dict[int, int | None]) -> dict[int | None, list[int]]:
-    children: dict[int | None, list[int]] = {}
-    for pk, parent_id in parents.items():
-        children.setdefault(parent_id, []).append(pk)
-    return children
-
-
-def subtree(parents: dict[int, int | None], root: int) -> set[int]:
-    """``root`` and every department below it, from a (pk → parent pk) map."""
-    children = _children_map(parents)
-    found: set[int] = set()
-    stack = [root]
-    while stack:
-        current = stack.pop()
-        if current in found:
-            continue
-        found.add(current)
-        stack.extend(children.get(current, []))
-    return found
 
 
 def department_rows() -> list[DepartmentRow]:
@@ -81,7 +60,7 @@ def department_rows() -> list[DepartmentRow]:
             .values_list("department_id", "n")
         )
     )
-    children = _children_map(parents)
+    children = children_of(parents)
     # Walk from the top-level departments; a circle written straight into the database (the
     # admin pages and the import refuse one) would be unreachable from them, so anything left
     # unvisited is listed after them rather than hidden.
@@ -193,7 +172,7 @@ def do_update_department(
         sync: dict[str, int] = {}
         people: list[User] = []
         if "parent" in changed:
-            below = subtree(dict(Department.objects.values_list("pk", "parent_id")), dept.pk)
+            below = dept.descendant_ids()
             people = list(User.objects.filter(department_id__in=below, is_active=True))
             sync = sync_assignments(people)
         _audit(actor, "department.update", dept.pk, changed)
